@@ -1,0 +1,97 @@
+package dev.eve.core.autograd;
+
+import dev.eve.core.tensor.Shapes;
+import dev.eve.core.tensor.Tensor;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Reverse-mode differentiation: walks the graph of a tensor in reverse topological order. */
+public final class Engine {
+
+    private Engine() {}
+
+    /**
+     * Accumulates d(root)/d(leaf) * grad into every leaf's {@code grad}. {@code grad} may be null only
+     * for a single-element root (then it is 1). Unless {@code retainGraph}, the saved tensors of the
+     * graph are freed afterwards.
+     */
+    public static void backward(Tensor root, Tensor grad, boolean retainGraph) {
+        if (!root.requiresGrad())
+            throw new IllegalStateException("backward() on a tensor that does not require grad and has no grad_fn");
+        if (grad == null) {
+            if (root.numel() != 1)
+                throw new IllegalStateException("backward() without a gradient needs a scalar output, but the output has shape "
+                        + Shapes.format(root.shape()) + "; pass a gradient of that shape");
+            grad = Tensor.onesLike(root);
+        } else if (!java.util.Arrays.equals(grad.shape(), root.shape())) {
+            throw new IllegalArgumentException("gradient shape " + Shapes.format(grad.shape())
+                    + " does not match output shape " + Shapes.format(root.shape()));
+        }
+        try (NoGrad ignored = NoGrad.enter()) {
+            Node rootNode = root.gradFn();
+            if (rootNode == null) {
+                root.accumulateGrad(grad.detach());
+                return;
+            }
+            List<Node> order = topologicalOrder(rootNode);
+            Map<Node, Tensor> pending = new IdentityHashMap<>();
+            pending.put(rootNode, grad);
+            for (Node node : order) {
+                Tensor g = pending.remove(node);
+                if (g == null) continue; // no gradient reached this node
+                if (node.isReleased())
+                    throw new IllegalStateException("backward through " + node.name()
+                            + " a second time: its saved tensors were freed by the first backward;"
+                            + " call backward(grad, true) the first time to keep them");
+                Tensor[] grads = node.backward(g);
+                for (int i = 0; i < node.inputCount(); i++) {
+                    Tensor input = node.input(i);
+                    if (input == null || !input.requiresGrad()) continue;
+                    Tensor gi = i < grads.length ? grads[i] : null;
+                    if (gi == null) continue;
+                    if (!java.util.Arrays.equals(gi.shape(), input.shape()))
+                        throw new IllegalStateException(node.name() + " returned a gradient of shape "
+                                + Shapes.format(gi.shape()) + " for input " + i + " of shape " + Shapes.format(input.shape()));
+                    Node producer = input.gradFn();
+                    if (producer == null) {
+                        input.accumulateGrad(gi);
+                    } else {
+                        Tensor previous = pending.get(producer);
+                        pending.put(producer, previous == null ? gi : previous.add(gi));
+                    }
+                }
+                if (!retainGraph) node.release();
+            }
+        }
+    }
+
+    /** Nodes reachable from {@code root}, each after every node that consumes its output. */
+    static List<Node> topologicalOrder(Node root) {
+        // Iterative DFS post-order (deep graphs must not overflow the stack), then reversed.
+        List<Node> postOrder = new ArrayList<>();
+        Map<Node, Boolean> visited = new IdentityHashMap<>();
+        ArrayDeque<Object[]> stack = new ArrayDeque<>();
+        stack.push(new Object[] {root, 0});
+        visited.put(root, Boolean.TRUE);
+        while (!stack.isEmpty()) {
+            Object[] frame = stack.peek();
+            Node node = (Node) frame[0];
+            int next = (Integer) frame[1];
+            if (next < node.inputCount()) {
+                frame[1] = next + 1;
+                Tensor input = node.input(next);
+                Node child = input == null ? null : input.gradFn();
+                if (child != null && visited.put(child, Boolean.TRUE) == null) stack.push(new Object[] {child, 0});
+            } else {
+                stack.pop();
+                postOrder.add(node);
+            }
+        }
+        java.util.Collections.reverse(postOrder);
+        return postOrder;
+    }
+}
