@@ -146,5 +146,5 @@ public interface Backend {
      * v = b2 v + (1-b2) g^2; p -= lr/bc1 * m / (sqrt(v)/sqrt(bc2) + eps).
      */
     void adamwStep(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq,
-                   float lr, float beta1, float beta2, float eps, float weightDecay, long step);
+                   double lr, double beta1, double beta2, double eps, double weightDecay, long step);
 }

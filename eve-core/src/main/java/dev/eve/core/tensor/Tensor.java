@@ -135,7 +135,10 @@ public final class Tensor {
         return full(device(), dtype(), value);
     }
 
-    /** An F32 tensor holding a copy of {@code data} with the given shape (1-d when no shape is given). */
+    /**
+     * An F32 tensor holding a copy of {@code data} with the given shape (1-d when no shape is given;
+     * use {@link #scalar} or {@code reshape()} for 0-d).
+     */
     public static Tensor of(float[] data, int... shape) {
         int[] s = shape.length == 0 ? new int[] {data.length} : shape;
         checkLength(data.length, s);
@@ -174,7 +177,7 @@ public final class Tensor {
 
     /** A 0-d F32 tensor. */
     public static Tensor scalar(double value) {
-        return of(new float[] {(float) value}, new int[0]);
+        return of(new float[] {(float) value}).reshape();
     }
 
     /** {@code [0, 1, ..., end-1]} as I64. */

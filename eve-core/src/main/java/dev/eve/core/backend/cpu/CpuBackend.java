@@ -250,7 +250,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void adamwStep(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq,
-                          float lr, float beta1, float beta2, float eps, float weightDecay, long step) {
+                          double lr, double beta1, double beta2, double eps, double weightDecay, long step) {
         OptimizerKernels.adamw(param, grad, expAvg, expAvgSq, lr, beta1, beta2, eps, weightDecay, step);
     }
 }

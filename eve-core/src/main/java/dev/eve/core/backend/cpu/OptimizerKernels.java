@@ -13,18 +13,20 @@ final class OptimizerKernels {
     private OptimizerKernels() {}
 
     static void adamw(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq,
-                      float lr, float beta1, float beta2, float eps, float weightDecay, long step) {
+                      double lr, double beta1d, double beta2d, double epsd, double weightDecay, long step) {
         for (Tensor t : new Tensor[] {param, grad, expAvg, expAvgSq})
             if (!t.isContiguous()) throw new IllegalArgumentException("adamw: every buffer must be contiguous");
         float[] p = storage(param).floats(), g = storage(grad).floats(), m = storage(expAvg).floats(), v = storage(expAvgSq).floats();
         int po = param.offset(), go = grad.offset(), mo = expAvg.offset(), vo = expAvgSq.offset();
         int n = param.numel();
-        // Scalars as PyTorch 1.13's single-tensor AdamW forms them (Python floats, then float32).
-        float decay = (float) (1.0 - (double) lr * weightDecay);
-        double bc1 = 1.0 - Math.pow(beta1, step), bc2 = 1.0 - Math.pow(beta2, step);
+        // Scalars as PyTorch 1.13's single-tensor AdamW forms them: Python floats (double), then
+        // float32 where they meet the tensors.
+        float decay = (float) (1.0 - lr * weightDecay);
+        double bc1 = 1.0 - Math.pow(beta1d, step), bc2 = 1.0 - Math.pow(beta2d, step);
         float stepSize = (float) (lr / bc1);
         float bc2Sqrt = (float) Math.sqrt(bc2);
-        float oneMinusB1 = 1f - beta1, oneMinusB2 = 1f - beta2;
+        float beta1 = (float) beta1d, beta2 = (float) beta2d, eps = (float) epsd;
+        float oneMinusB1 = (float) (1.0 - beta1d), oneMinusB2 = (float) (1.0 - beta2d);
         Parallel.forRange(n, 1 << 14, (s, e) -> {
             int i = s;
             FloatVector vDecay = FloatVector.broadcast(F, decay), vB1 = FloatVector.broadcast(F, beta1),

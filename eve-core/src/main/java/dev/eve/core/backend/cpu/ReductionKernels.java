@@ -68,18 +68,18 @@ final class ReductionKernels {
         };
         Tensor y = empty(outType, outShape);
         if (in == DType.F32 && op != ReduceOp.ANY && op != ReduceOp.ALL) {
-            reduceFloat(op, storage(a.data).floats(), a.outer, a.n, a.inner, storage(y).floats());
+            reduceFloat(op, storage(a.data).floats(), a.data.offset(), a.outer, a.n, a.inner, storage(y).floats());
         } else {
-            reduceGeneric(op, storage(a.data), a.outer, a.n, a.inner, storage(y));
+            reduceGeneric(op, storage(a.data), a.data.offset(), a.outer, a.n, a.inner, storage(y));
         }
         return y;
     }
 
-    private static void reduceFloat(ReduceOp op, float[] x, int outer, int n, int inner, float[] y) {
+    private static void reduceFloat(ReduceOp op, float[] x, int xOff, int outer, int n, int inner, float[] y) {
         float scale = op == ReduceOp.MEAN ? 1f / n : 1f;
         if (inner == 1) {
             Parallel.forRange(outer, Math.max(1, (1 << 14) / Math.max(n, 1)), (s, e) -> {
-                for (int o = s; o < e; o++) y[o] = reduceRow(op, x, o * n, n) * scale;
+                for (int o = s; o < e; o++) y[o] = reduceRow(op, x, xOff + o * n, n) * scale;
             });
             return;
         }
@@ -89,7 +89,7 @@ final class ReductionKernels {
             while (pos < e) {
                 int o = pos / inner, from = pos % inner;
                 int to = Math.min(inner, from + (e - pos));
-                int base = o * n * inner;
+                int base = xOff + o * n * inner;
                 int out = o * inner;
                 int len = to - from;
                 System.arraycopy(x, base + from, y, out + from, len);
@@ -173,12 +173,12 @@ final class ReductionKernels {
         return result;
     }
 
-    private static void reduceGeneric(ReduceOp op, CpuStorage x, int outer, int n, int inner, CpuStorage y) {
+    private static void reduceGeneric(ReduceOp op, CpuStorage x, int xOff, int outer, int n, int inner, CpuStorage y) {
         boolean floating = x.dtype().isFloating();
         Parallel.forRange(outer * inner, Math.max(1, (1 << 13) / Math.max(n, 1)), (s, e) -> {
             for (int p = s; p < e; p++) {
                 int o = p / inner, i = p % inner;
-                int base = o * n * inner + i;
+                int base = xOff + o * n * inner + i;
                 if (floating || op == ReduceOp.MEAN) {
                     double acc = switch (op) {
                         case PROD, ALL -> 1;
@@ -231,11 +231,11 @@ final class ReductionKernels {
         Tensor y = empty(DType.I64, outShape);
         long[] out = storage(y).longs();
         CpuStorage xs = storage(a.data);
-        int n = a.n, inner = a.inner;
+        int n = a.n, inner = a.inner, xOff = a.data.offset();
         Parallel.forRange(a.outer * inner, Math.max(1, (1 << 13) / Math.max(n, 1)), (s, e) -> {
             for (int p = s; p < e; p++) {
                 int o = p / inner, i = p % inner;
-                int base = o * n * inner + i;
+                int base = xOff + o * n * inner + i;
                 int best = 0;
                 double bv = xs.getDouble(base);
                 for (int r = 1; r < n && !Double.isNaN(bv); r++) {
@@ -257,7 +257,7 @@ final class ReductionKernels {
         DType outType = x.dtype() == DType.BOOL ? DType.I64 : x.dtype();
         Tensor y = empty(outType, x.shape());
         CpuStorage xs = storage(a.data), ys = storage(y);
-        int n = a.n, inner = a.inner;
+        int n = a.n, inner = a.inner, xOff = a.data.offset();
         boolean floating = outType.isFloating();
         Parallel.forRange(a.outer * inner, Math.max(1, (1 << 13) / Math.max(n, 1)), (s, e) -> {
             for (int p = s; p < e; p++) {
@@ -266,13 +266,13 @@ final class ReductionKernels {
                 if (floating) {
                     double acc = 0; // PyTorch accumulates float cumsum in double on the CPU.
                     for (int r = 0; r < n; r++) {
-                        acc += xs.getDouble(base + r * inner);
+                        acc += xs.getDouble(xOff + base + r * inner);
                         ys.setDouble(base + r * inner, acc);
                     }
                 } else {
                     long acc = 0;
                     for (int r = 0; r < n; r++) {
-                        acc += xs.getLong(base + r * inner);
+                        acc += xs.getLong(xOff + base + r * inner);
                         ys.setLong(base + r * inner, acc);
                     }
                 }
@@ -290,6 +290,7 @@ final class ReductionKernels {
         outShape[last] = k;
         Tensor values = empty(x.dtype(), outShape), indices = empty(DType.I64, outShape);
         CpuStorage xs = storage(rows), vs = storage(values);
+        int xOff = rows.offset();
         long[] is = storage(indices).longs();
         Parallel.forRange(count, Math.max(1, (1 << 12) / Math.max(n, 1)), (s, e) -> {
             int[] order = new int[n], tmp = new int[n];
@@ -297,7 +298,7 @@ final class ReductionKernels {
             for (int r = s; r < e; r++) {
                 for (int i = 0; i < n; i++) {
                     order[i] = i;
-                    v[i] = xs.getDouble(r * n + i);
+                    v[i] = xs.getDouble(xOff + r * n + i);
                 }
                 if (k == 1) {
                     int best = 0;
