@@ -38,6 +38,7 @@ public final class AtomicFiles {
                 out.flush();
                 ch.force(true);
             }
+            keepPermissions(tmp, target);
             try {
                 Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
@@ -61,6 +62,21 @@ public final class AtomicFiles {
     /** Writes a byte array atomically. */
     public static void write(Path target, byte[] content) {
         write(target, out -> out.write(content));
+    }
+
+    /**
+     * Temporary files are created private (0600); the result gets the permissions of the file it
+     * replaces, or rw-r--r-- like any other file written by the user.
+     */
+    private static void keepPermissions(Path tmp, Path target) {
+        try {
+            java.util.Set<java.nio.file.attribute.PosixFilePermission> perms = Files.exists(target)
+                    ? Files.getPosixFilePermissions(target)
+                    : java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--");
+            Files.setPosixFilePermissions(tmp, perms);
+        } catch (UnsupportedOperationException | IOException ignored) {
+            // Not a POSIX file system: its defaults apply.
+        }
     }
 
     private static void syncDirectory(Path dir) {

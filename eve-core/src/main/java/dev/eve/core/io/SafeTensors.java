@@ -1,6 +1,5 @@
 package dev.eve.core.io;
 
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -23,7 +22,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -113,12 +111,10 @@ public final class SafeTensors implements AutoCloseable {
             Map<String, Entry> entries = new LinkedHashMap<>();
             Map<String, String> metadata = new LinkedHashMap<>();
             List<Entry> byOffset = new ArrayList<>();
-            for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> f = it.next();
+            for (Map.Entry<String, JsonNode> f : root.properties()) {
                 if (f.getKey().equals("__metadata__")) {
                     if (!f.getValue().isObject()) throw new CheckpointException(path + ": __metadata__ must be an object of strings");
-                    for (Iterator<Map.Entry<String, JsonNode>> m = f.getValue().fields(); m.hasNext(); ) {
-                        Map.Entry<String, JsonNode> kv = m.next();
+                    for (Map.Entry<String, JsonNode> kv : f.getValue().properties()) {
                         if (!kv.getValue().isTextual())
                             throw new CheckpointException(path + ": __metadata__ value of '" + kv.getKey() + "' is not a string");
                         metadata.put(kv.getKey(), kv.getValue().asText());
@@ -320,7 +316,7 @@ public final class SafeTensors implements AutoCloseable {
         }
         byte[] json;
         try {
-            json = JSON.writer().without(JsonGenerator.Feature.ESCAPE_NON_ASCII).writeValueAsBytes(header);
+            json = JSON.writeValueAsBytes(header);
         } catch (IOException e) {
             throw new CheckpointException(path + ": cannot encode header: " + e.getMessage(), e);
         }

@@ -186,6 +186,16 @@ class TensorTest {
     }
 
     @Test
+    void emptyTensorsWithAZeroInnerDim() {
+        Tensor e = Tensor.zeros(2, 0);
+        assertEquals(0, e.toFloatArray().length);
+        assertEquals(0, e.t().toLongArray().length);
+        assertEquals(0, e.add(1).t().contiguous().numel());
+        assertArrayEquals(new float[] {0, 0}, e.sum(1).toFloatArray());
+        assertTrue(e.toString().startsWith("tensor(["), e.toString());
+    }
+
+    @Test
     void printsLikePyTorch() {
         assertEquals("tensor([[1.0000, 2.0000],\n        [3.0000, 4.0000]], shape=[2, 2])",
                 Tensor.of(new float[] {1, 2, 3, 4}, 2, 2).toString());

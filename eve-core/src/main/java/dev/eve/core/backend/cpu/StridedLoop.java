@@ -90,6 +90,7 @@ final class StridedLoop {
 
     /** Calls {@code fn} for rows {@code [start, end)} with each operand's offset at the row start. */
     void forRows(int start, int end, RowFn fn) {
+        if (start >= end || inner == 0) return;
         int n = base.length;
         int outer = shape.length - 1;
         int[] idx = new int[Math.max(outer, 1)];
@@ -121,6 +122,7 @@ final class StridedLoop {
 
     /** Runs all rows, in parallel when there is enough work ({@code cost} ~ work per element). */
     void run(int cost, RowFn fn) {
+        if (rows == 0 || inner == 0) return; // an empty tensor: nothing to visit
         long work = (long) rows * inner * cost;
         int threads = Parallel.threads();
         if (work < 1 << 16 || threads == 1 || Parallel.inWorker()) {
