@@ -1,0 +1,64 @@
+package dev.eve.models.train;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** Appends one JSON object per line (and flushes it), so metrics survive a crash and stream to tools. */
+public final class MetricsLog implements AutoCloseable {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final BufferedWriter out;
+    private final Path path;
+
+    public MetricsLog(Path path, boolean append) {
+        this.path = path;
+        try {
+            if (path.getParent() != null) Files.createDirectories(path.getParent());
+            out = Files.newBufferedWriter(path, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open metrics file " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    /** Writes {@code fields} as one JSON line. */
+    public void log(Map<String, ?> fields) {
+        try {
+            out.write(JSON.writeValueAsString(fields));
+            out.newLine();
+            out.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write metrics to " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Convenience: alternating keys and values. */
+    public void log(Object... keyValues) {
+        if (keyValues.length % 2 != 0) throw new IllegalArgumentException("keys and values must alternate");
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (int i = 0; i < keyValues.length; i += 2) m.put(String.valueOf(keyValues[i]), keyValues[i + 1]);
+        log(m);
+    }
+
+    @Override
+    public void close() {
+        try {
+            out.close();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
