@@ -98,6 +98,7 @@ class GradCheckTest {
         check("log softmax", a -> a[0].logSoftmax(0), randn(4, 3));
         check("layer norm", a -> F.layerNorm(a[0], a[1], a[2], 1e-5), randn(3, 8), randn(8), randn(8));
         check("layer norm no affine", a -> F.layerNorm(a[0], null, null, 1e-5), randn(2, 3, 6));
+        check("layer norm vector body and tail", a -> F.layerNorm(a[0], a[1], a[2], 1e-5), randn(2, 37), randn(37), randn(37));
         check("layer norm two dims", a -> F.layerNorm(a[0], 2, a[1], null, 1e-5), randn(2, 3, 4), randn(3, 4));
         check("normalize", a -> F.normalize(a[0], 1), randn(3, 5));
     }

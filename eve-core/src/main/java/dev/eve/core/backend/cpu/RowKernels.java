@@ -5,7 +5,6 @@ import dev.eve.core.tensor.Tensor;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 
-import java.util.Arrays;
 
 import static dev.eve.core.backend.cpu.ElementwiseKernels.empty;
 import static dev.eve.core.backend.cpu.ElementwiseKernels.storage;
@@ -186,11 +185,27 @@ final class RowKernels {
         Parallel.forChunks(chunks, c -> {
             int s = (int) ((long) rows * c / chunks), e = (int) ((long) rows * (c + 1) / chunks);
             float[] xhat = new float[width], wg = new float[width];
+            float[] pw = partW == null ? null : partW[c], pb = partB == null ? null : partB[c];
+            int bound = F.loopBound(width);
             for (int r = s; r < e; r++) {
                 int go = gb + r * width, xo = xb + r * width, oo = r * width;
                 float mu = ms[mb + r], inv = rs[rb + r];
-                float sumWg = 0, sumWgX = 0;
-                for (int i = 0; i < width; i++) {
+                FloatVector muV = FloatVector.broadcast(F, mu), invV = FloatVector.broadcast(F, inv);
+                FloatVector sumWgV = FloatVector.zero(F), sumWgXV = FloatVector.zero(F);
+                int i = 0;
+                for (; i < bound; i += LANES) {
+                    FloatVector xh = FloatVector.fromArray(F, xs, xo + i).sub(muV).mul(invV);
+                    FloatVector g = FloatVector.fromArray(F, gs, go + i);
+                    FloatVector wgi = w == null ? g : g.mul(FloatVector.fromArray(F, w, wo + i));
+                    xh.intoArray(xhat, i);
+                    wgi.intoArray(wg, i);
+                    sumWgV = sumWgV.add(wgi);
+                    sumWgXV = wgi.fma(xh, sumWgXV);
+                    if (pw != null) g.fma(xh, FloatVector.fromArray(F, pw, i)).intoArray(pw, i);
+                    if (pb != null) g.add(FloatVector.fromArray(F, pb, i)).intoArray(pb, i);
+                }
+                float sumWg = sumWgV.reduceLanes(VectorOperators.ADD), sumWgX = sumWgXV.reduceLanes(VectorOperators.ADD);
+                for (; i < width; i++) {
                     float xh = (xs[xo + i] - mu) * inv;
                     float g = gs[go + i];
                     float wgi = w == null ? g : g * w[wo + i];
@@ -198,11 +213,16 @@ final class RowKernels {
                     wg[i] = wgi;
                     sumWg += wgi;
                     sumWgX += wgi * xh;
-                    if (partW != null) partW[c][i] += g * xh;
-                    if (partB != null) partB[c][i] += g;
+                    if (pw != null) pw[i] += g * xh;
+                    if (pb != null) pb[i] += g;
                 }
                 float a = sumWg / width, bcoef = sumWgX / width;
-                for (int i = 0; i < width; i++) out[oo + i] = inv * (wg[i] - a - xhat[i] * bcoef);
+                FloatVector aV = FloatVector.broadcast(F, a), bV = FloatVector.broadcast(F, bcoef);
+                for (i = 0; i < bound; i += LANES) {
+                    FloatVector xh = FloatVector.fromArray(F, xhat, i);
+                    FloatVector.fromArray(F, wg, i).sub(aV).sub(xh.mul(bV)).mul(invV).intoArray(out, oo + i);
+                }
+                for (; i < width; i++) out[oo + i] = inv * (wg[i] - a - xhat[i] * bcoef);
             }
         });
         Tensor gw = null, gbias = null;
@@ -217,9 +237,5 @@ final class RowKernels {
         Tensor t = empty(DType.F32, new int[] {width});
         System.arraycopy(total, 0, storage(t).floats(), 0, width);
         return t;
-    }
-
-    static float[] copyOf(float[] a) {
-        return Arrays.copyOf(a, a.length);
     }
 }
