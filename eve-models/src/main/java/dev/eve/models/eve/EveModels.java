@@ -1,0 +1,31 @@
+package dev.eve.models.eve;
+
+import dev.eve.core.nn.Module;
+import dev.eve.core.tensor.Generator;
+import dev.eve.models.config.EveConfig;
+import dev.eve.models.eve.heads.NlvrModel;
+import dev.eve.models.eve.heads.RetrievalModel;
+import dev.eve.models.eve.heads.VqaModel;
+
+/** Builds the task model of a config. */
+public final class EveModels {
+
+    private EveModels() {}
+
+    public static Module build(EveConfig config, Task task, Generator gen) {
+        return switch (task) {
+            case RETRIEVAL -> new RetrievalModel(config, gen);
+            case VQA -> new VqaModel(config, gen);
+            case NLVR -> new NlvrModel(config, gen);
+        };
+    }
+
+    /** The backbone of a task model. */
+    public static MultiwayTransformer backbone(Module model) {
+        if (model instanceof RetrievalModel r) return r.backbone();
+        if (model instanceof VqaModel v) return v.backbone();
+        if (model instanceof NlvrModel n) return n.backbone();
+        if (model instanceof MultiwayTransformer m) return m;
+        throw new IllegalArgumentException("not an EVE model: " + model.getClass().getName());
+    }
+}

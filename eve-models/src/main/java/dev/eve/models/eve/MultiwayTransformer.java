@@ -1,0 +1,223 @@
+package dev.eve.models.eve;
+
+import dev.eve.core.autograd.Checkpoint;
+import dev.eve.core.nn.Dropout;
+import dev.eve.core.nn.Embedding;
+import dev.eve.core.nn.F;
+import dev.eve.core.nn.Init;
+import dev.eve.core.nn.LayerNorm;
+import dev.eve.core.nn.Module;
+import dev.eve.core.nn.ModuleList;
+import dev.eve.core.tensor.DType;
+import dev.eve.core.tensor.Generator;
+import dev.eve.core.tensor.Shapes;
+import dev.eve.core.tensor.Tensor;
+import dev.eve.models.config.EveConfig;
+import dev.eve.models.eve.moe.MoeLayer;
+import dev.eve.models.eve.moe.MoeRouting;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The EVE backbone ({@code MultiwayTransformer} of the original, the {@code backbone.} prefix of the
+ * checkpoints): patch and word embeddings, a pre-LayerNorm, the encoder of {@link EncoderLayer}s
+ * and a final LayerNorm, in vision, text and vl modes.
+ */
+public final class MultiwayTransformer extends Module {
+
+    /** Encoder input: pre-normalised embeddings and the key mask (1 = real token). */
+    public record Embedded(Tensor hidden, Tensor mask) {}
+
+    /**
+     * An encoder pass: the last layer's output (before the final norm), the load-balancing loss of
+     * each MoE layer, their routing, and when traced the embeddings and every layer's output.
+     */
+    public record Encoded(Tensor hidden, Tensor mask, List<Tensor> auxLosses, List<MoeRouting> routing,
+                          Tensor embed, List<Tensor> layers) {
+        /** Mean over MoE layers of this pass's l_aux (0-d), or null without MoE layers. */
+        public Tensor auxLossMean() {
+            if (auxLosses.isEmpty()) return null;
+            Tensor sum = auxLosses.get(0);
+            for (int i = 1; i < auxLosses.size(); i++) sum = sum.add(auxLosses.get(i));
+            return sum.div(auxLosses.size());
+        }
+    }
+
+    private final EveConfig config;
+    private final Embedding wordEmbedding;
+    private final LayerNorm layerNormText, preLayrnorm, norm;
+    private final Dropout dropOutText;
+    private final Encoder encoder;
+
+    public MultiwayTransformer(EveConfig c, Generator gen) {
+        this.config = c;
+        int h = c.hiddenSize(), p = c.patchSize();
+        // Own parameters first, in the original's order, then buffers, then children.
+        EveInit.truncNormal(registerParameter("class_embedding_vision", Tensor.zeros(h)), gen);
+        EveInit.truncNormal(registerParameter("type_embed_vision", Tensor.zeros(h)), gen);
+        EveInit.truncNormal(registerParameter("type_embed_text", Tensor.zeros(h)), gen);
+        if (!c.relativePositionEmbed()) {
+            EveInit.truncNormal(registerParameter("pos_embed_vision", Tensor.zeros(c.numVisionTokens(), h)), gen);
+            EveInit.truncNormal(registerParameter("pos_embed_text", Tensor.zeros(c.maxTextPositions(), h)), gen);
+            registerBuffer("position_ids_vision", Tensor.arange(c.numVisionTokens()).reshape(1, -1));
+            registerBuffer("position_ids_text", Tensor.arange(c.maxTextPositions()));
+        }
+        PatchEmbed patchEmbed = registerModule("patch_embed", new PatchEmbed(3, h, p, gen));
+        EveInit.truncNormal(patchEmbed.parameter("weight"), gen);
+        Init.zeros(patchEmbed.parameter("bias"));
+        wordEmbedding = registerModule("word_embedding", new Embedding(c.vocabSize(), h, -1, gen));
+        Init.normal(wordEmbedding.weight(), 0, EveInit.STD, gen);
+        layerNormText = registerModule("layer_norm_text", new LayerNorm(h, 1e-6));
+        dropOutText = registerModule("drop_out_text", new Dropout(0.1));
+        preLayrnorm = registerModule("pre_layrnorm", new LayerNorm(h, 1e-6));
+        encoder = registerModule("encoder", new Encoder(c, gen));
+        norm = registerModule("norm", new LayerNorm(h, 1e-6));
+    }
+
+    public EveConfig config() {
+        return config;
+    }
+
+    public Encoder encoder() {
+        return encoder;
+    }
+
+    public LayerNorm norm() {
+        return norm;
+    }
+
+    /** The MoE layers of the encoder, in layer order. */
+    public List<MoeLayer> moeLayers() {
+        List<MoeLayer> out = new ArrayList<>();
+        for (EncoderLayer l : encoder.layers()) if (l.moe() != null) out.add(l.moe());
+        return out;
+    }
+
+    // ================================================================= embeddings
+
+    /** Vision tokens [B, Nv, H] (CLS + patches, positions and type added) and an all-ones mask. */
+    public Tensor[] visionEmbeddings(Tensor image) {
+        int r = config.imageRes();
+        if (image.dim() != 4 || image.size(1) != 3 || image.size(2) != r || image.size(3) != r)
+            throw new IllegalArgumentException("image of shape " + Shapes.format(image.shape()) + ", expected [B, 3, " + r + ", " + r
+                    + "] (image_res " + r + ")");
+        int b = image.size(0), h = config.hiddenSize();
+        PatchEmbed patchEmbed = (PatchEmbed) child("patch_embed");
+        Tensor patches = patchEmbed.forward(image).flatten(2, 3).transpose(1, 2);   // [B, P, H] row-major patches
+        Tensor cls = parameter("class_embedding_vision").reshape(1, 1, h).expand(b, 1, h);
+        Tensor x = Tensor.cat(1, cls, patches);
+        if (!config.relativePositionEmbed()) x = x.add(parameter("pos_embed_vision"));
+        x = x.add(parameter("type_embed_vision"));
+        return new Tensor[] {x, Tensor.ones(b, config.numVisionTokens())};
+    }
+
+    /** Text tokens [B, L, H]: LayerNorm(word embedding) -> dropout -> + positions + type; the mask is text_atts. */
+    public Tensor[] textEmbeddings(Tensor ids, Tensor atts) {
+        if (ids.dim() != 2 || !ids.dtype().isInteger())
+            throw new IllegalArgumentException("text ids must be an integer [B, L] tensor, got " + ids.dtype() + " " + Shapes.format(ids.shape()));
+        if (atts == null || !java.util.Arrays.equals(atts.shape(), ids.shape()))
+            throw new IllegalArgumentException("text attention mask of shape " + (atts == null ? "null" : Shapes.format(atts.shape()))
+                    + " does not match text ids " + Shapes.format(ids.shape()));
+        int l = ids.size(1);
+        if (!config.relativePositionEmbed() && l > config.maxTextPositions())
+            throw new IllegalArgumentException("text of " + l + " tokens exceeds the " + config.maxTextPositions() + " text positions");
+        long max = ids.numel() == 0 ? 0 : ids.max().longItem(), min = ids.numel() == 0 ? 0 : ids.min().longItem();
+        if (min < 0 || max >= config.vocabSize())
+            throw new IllegalArgumentException("token id " + (min < 0 ? min : max) + " is outside the vocabulary of " + config.vocabSize());
+        Tensor x = dropOutText.forward(layerNormText.forward(wordEmbedding.forward(ids)));
+        if (!config.relativePositionEmbed()) x = x.add(parameter("pos_embed_text").slice(0, 0, l));
+        x = x.add(parameter("type_embed_text"));
+        return new Tensor[] {x, atts.to(DType.F32)};
+    }
+
+    /** The original's {@code pre_forward}: embeddings of the mode, joined for vl, then pre_layrnorm. */
+    public Embedded embed(Tensor image, Tensor ids, Tensor atts, Mode mode) {
+        Tensor hidden, mask;
+        switch (mode) {
+            case VISION -> {
+                require(image, "image", mode);
+                Tensor[] v = visionEmbeddings(image);
+                hidden = v[0];
+                mask = v[1];
+            }
+            case TEXT -> {
+                require(ids, "text ids", mode);
+                Tensor[] t = textEmbeddings(ids, atts);
+                hidden = t[0];
+                mask = t[1];
+            }
+            default -> {
+                require(image, "image", mode);
+                require(ids, "text ids", mode);
+                if (image.size(0) != ids.size(0))
+                    throw new IllegalArgumentException("batch of " + image.size(0) + " images but " + ids.size(0) + " texts");
+                if (ids.size(1) != config.textLength())
+                    throw new IllegalArgumentException("vl mode needs texts of exactly " + config.textLength()
+                            + " tokens (pairs.max_tokens; pad them), got " + ids.size(1));
+                Tensor[] v = visionEmbeddings(image), t = textEmbeddings(ids, atts);
+                hidden = Tensor.cat(1, v[0], t[0]);
+                mask = Tensor.cat(1, v[1], t[1]);
+            }
+        }
+        return new Embedded(preLayrnorm.forward(hidden), mask);
+    }
+
+    private static void require(Tensor t, String what, Mode mode) {
+        if (t == null) throw new IllegalArgumentException(mode.key() + " mode needs " + what);
+    }
+
+    // ================================================================= forward
+
+    /** Runs the encoder (no final norm), with gradient checkpointing per layer when configured and training. */
+    public Encoded encode(Embedded e, Mode mode, boolean trace) {
+        List<Tensor> aux = new ArrayList<>();
+        List<MoeRouting> routing = new ArrayList<>();
+        List<Tensor> layers = trace ? new ArrayList<>() : List.of();
+        List<Tensor> biases = encoder.relativeBiases(mode, e.hidden().size(1));
+        Tensor keyMask = e.mask().eq(0).any().longItem() == 0 ? null : e.mask();
+        Tensor x = e.hidden();
+        for (int i = 0; i < encoder.size(); i++) {
+            EncoderLayer layer = encoder.layer(i);
+            Tensor bias = biases == null ? null : biases.get(i);
+            if (config.gradientCheckpointing() && isTraining() && layer.moe() == null) {
+                x = Checkpoint.apply(t -> layer.forward(t, keyMask, bias, mode, false).hidden(), x);
+            } else {
+                EncoderLayer.Output out = layer.forward(x, keyMask, bias, mode, trace);
+                x = out.hidden();
+                if (out.moe() != null) {
+                    aux.add(out.moe().lAux());
+                    routing.add(out.moe().routing());
+                }
+            }
+            if (trace) layers.add(x);
+        }
+        return new Encoded(x, e.mask(), aux, routing, trace ? e.hidden() : null, layers);
+    }
+
+    /** The backbone output after the final norm [B, N, H]. */
+    public Tensor forward(Tensor image, Tensor ids, Tensor atts, Mode mode) {
+        return norm.forward(encode(embed(image, ids, atts, mode), mode, false).hidden());
+    }
+
+    /** Like {@link #forward} but also returns the encoder details (aux losses, routing, traced layers). */
+    public Encoded forwardDetailed(Tensor image, Tensor ids, Tensor atts, Mode mode, boolean trace) {
+        Encoded enc = encode(embed(image, ids, atts, mode), mode, trace);
+        return new Encoded(norm.forward(enc.hidden()), enc.mask(), enc.auxLosses(), enc.routing(), enc.embed(), enc.layers());
+    }
+
+    /** Patch embedding: a conv with kernel = stride = patch size ({@code patch_embed.weight/bias}). */
+    static final class PatchEmbed extends Module {
+        private final int patch;
+
+        PatchEmbed(int channels, int dim, int patch, Generator gen) {
+            this.patch = patch;
+            registerParameter("weight", Tensor.zeros(dim, channels, patch, patch));
+            registerParameter("bias", Tensor.zeros(dim));
+        }
+
+        Tensor forward(Tensor image) {
+            return F.conv2d(image, parameter("weight"), parameter("bias"), patch);
+        }
+    }
+}
