@@ -10,9 +10,14 @@ public class Mlp extends Module implements TensorModule {
     private final Dropout drop;
 
     public Mlp(int in, int hidden, int out, String activation, double dropout) {
-        fc1 = registerModule("fc1", new Linear(in, hidden));
+        this(in, hidden, out, activation, dropout, dev.eve.core.tensor.Generator.current());
+    }
+
+    /** With the generator that initialises both layers (null: leave them at zero). */
+    public Mlp(int in, int hidden, int out, String activation, double dropout, dev.eve.core.tensor.Generator gen) {
+        fc1 = registerModule("fc1", new Linear(in, hidden, true, gen));
         act = registerModule("act", Activation.of(activation));
-        fc2 = registerModule("fc2", new Linear(hidden, out));
+        fc2 = registerModule("fc2", new Linear(hidden, out, true, gen));
         drop = registerModule("drop", new Dropout(dropout));
     }
 

@@ -78,6 +78,16 @@ public final class Generator {
         return gaussian.sample();
     }
 
+    /** Standard normal without locking, for the thread-confined generators of {@link #fillChunked}. */
+    double gaussianUnsynchronized() {
+        return gaussian.sample();
+    }
+
+    /** Uniform in [0, 1) without locking, for the thread-confined generators of {@link #fillChunked}. */
+    double doubleUnsynchronized() {
+        return rng.nextDouble();
+    }
+
     /** Uniform in [0, bound). */
     public synchronized int nextInt(int bound) {
         return rng.nextInt(bound);
@@ -87,15 +97,51 @@ public final class Generator {
         return rng.nextLong();
     }
 
+    /** Fills a range of an array from one generator. */
+    @FunctionalInterface
+    public interface ChunkFiller {
+        void fill(Generator gen, float[] out, int start, int end);
+    }
+
+    /** Elements per independently seeded chunk of a large fill. */
+    public static final int FILL_CHUNK = 1 << 20;
+
+    /**
+     * Fills {@code out} in chunks of {@link #FILL_CHUNK} elements, each from its own generator seeded
+     * in order from this one, so large fills run on all cores and still give the same numbers for
+     * the same seed whatever the thread count. Small arrays are filled from this generator directly.
+     */
+    public void fillChunked(float[] out, ChunkFiller filler) {
+        if (out.length <= FILL_CHUNK) {
+            synchronized (this) {
+                filler.fill(this, out, 0, out.length);
+            }
+            return;
+        }
+        int chunks = (out.length + FILL_CHUNK - 1) / FILL_CHUNK;
+        long[] seeds = new long[chunks];
+        synchronized (this) {
+            for (int c = 0; c < chunks; c++) seeds[c] = rng.nextLong();
+        }
+        dev.eve.core.backend.cpu.Parallel.forChunks(chunks, c -> {
+            int start = c * FILL_CHUNK, end = Math.min(out.length, start + FILL_CHUNK);
+            filler.fill(new Generator(seeds[c]), out, start, end);
+        });
+    }
+
     /** Fills {@code out} with uniform values in [low, high). */
-    public synchronized void fillUniform(float[] out, float low, float high) {
+    public void fillUniform(float[] out, float low, float high) {
         float span = high - low;
-        for (int i = 0; i < out.length; i++) out[i] = low + span * rng.nextFloat();
+        fillChunked(out, (g, o, s, e) -> {
+            for (int i = s; i < e; i++) o[i] = low + span * g.rng.nextFloat();
+        });
     }
 
     /** Fills {@code out} with normal values of the given mean and standard deviation. */
-    public synchronized void fillNormal(float[] out, float mean, float std) {
-        for (int i = 0; i < out.length; i++) out[i] = (float) (mean + std * gaussian.sample());
+    public void fillNormal(float[] out, float mean, float std) {
+        fillChunked(out, (g, o, s, e) -> {
+            for (int i = s; i < e; i++) o[i] = (float) (mean + std * g.gaussian.sample());
+        });
     }
 
     /** The exact state, for checkpoints. */

@@ -236,17 +236,33 @@ public final class Tensor {
     }
 
     /**
-     * Normal(mean, std) truncated to [a, b], by inverse-CDF sampling as {@code torch.nn.init.trunc_normal_}
-     * does (a and b are absolute bounds, not multiples of std).
+     * Normal(mean, std) truncated to [a, b] (absolute bounds, not multiples of std, as
+     * {@code torch.nn.init.trunc_normal_}). Samples by rejection when the interval holds a good part
+     * of the mass (the usual +-1 or +-2 std), else by inverse CDF.
      */
     public static Tensor truncatedNormal(Generator gen, double mean, double std, double a, double b, int... shape) {
         if (!(std > 0) || !(a < b)) throw new IllegalArgumentException("truncatedNormal needs std > 0 and a < b");
-        double lo = normCdf((a - mean) / std), hi = normCdf((b - mean) / std);
+        double alpha = (a - mean) / std, beta = (b - mean) / std;
+        double lo = normCdf(alpha), hi = normCdf(beta);
         float[] v = new float[Shapes.numel(shape)];
-        for (int i = 0; i < v.length; i++) {
-            double u = 2 * (lo + (hi - lo) * gen.nextDouble()) - 1;
-            double x = mean + std * Math.sqrt(2) * org.apache.commons.numbers.gamma.InverseErf.value(u);
-            v[i] = (float) Math.min(Math.max(x, a), b);
+        if (hi - lo >= 0.25) {
+            gen.fillChunked(v, (g, o, s, e) -> {
+                for (int i = s; i < e; i++) {
+                    double z;
+                    do {
+                        z = g.gaussianUnsynchronized();
+                    } while (z < alpha || z > beta);
+                    o[i] = (float) (mean + std * z);
+                }
+            });
+        } else {
+            gen.fillChunked(v, (g, o, s, e) -> {
+                for (int i = s; i < e; i++) {
+                    double u = 2 * (lo + (hi - lo) * g.doubleUnsynchronized()) - 1;
+                    double x = mean + std * Math.sqrt(2) * org.apache.commons.numbers.gamma.InverseErf.value(u);
+                    o[i] = (float) Math.min(Math.max(x, a), b);
+                }
+            });
         }
         return of(v, shape);
     }

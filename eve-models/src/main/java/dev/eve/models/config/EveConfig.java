@@ -271,12 +271,11 @@ public record EveConfig(
             throw new ConfigException(s + "ffn_type must be 'moe' or 'vl', got '" + c.ffnType + "'");
         if (!Set.of("vl", "single", "moe").contains(c.singleFfnType))
             throw new ConfigException(s + "single_ffn.type must be 'vl', 'single' or 'moe', got '" + c.singleFfnType + "'");
-        for (String key : List.of("moeffn_layers", "vlffn_layers")) {
-            List<Integer> layers = key.equals("moeffn_layers") ? c.moeffnLayers : c.vlffnLayers;
-            for (int l : layers)
-                if (l < 0 || l >= c.numLayers)
-                    throw new ConfigException(s + key + " names layer " + l + " but the model has " + c.numLayers + " layers (0-based)");
-        }
+        // Only the list the ffn_type uses matters (the original ignores the other).
+        String key = c.ffnType.equals("moe") ? "moeffn_layers" : "vlffn_layers";
+        for (int l : c.ffnLayers())
+            if (l < 0 || l >= c.numLayers)
+                throw new ConfigException(s + key + " names layer " + l + " but the model has " + c.numLayers + " layers (0-based)");
         if (!(c.dropPathRate >= 0 && c.dropPathRate < 1)) throw new ConfigException(s + "drop_path_rate must be in [0, 1)");
         if (c.textLength <= 0) throw new ConfigException(s + "text length (pairs.max_tokens) must be positive");
         if (!c.relativePositionEmbed && c.textLength > c.maxTextPositions)

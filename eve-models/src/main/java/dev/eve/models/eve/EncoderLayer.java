@@ -49,7 +49,7 @@ public final class EncoderLayer extends Module {
         } else {
             switch (singleFfn) {
                 case "single" -> {
-                    mlpImag = registerModule("mlp_imag", mlp(c));
+                    mlpImag = registerModule("mlp_imag", mlp(c, gen));
                     norm2Imag = registerModule("norm2_imag", new LayerNorm(h, 1e-6));
                 }
                 case "moe" -> {
@@ -58,15 +58,15 @@ public final class EncoderLayer extends Module {
                     mlpMoe = registerModule("mlp_moe", new MoeBlock(h, c.intermediateSize(), c.hiddenAct(), p, numVisionTokens, gen));
                 }
                 default -> {
-                    mlpImag = registerModule("mlp_imag", mlp(c));
+                    mlpImag = registerModule("mlp_imag", mlp(c, gen));
                     norm2Imag = registerModule("norm2_imag", new LayerNorm(h, 1e-6));
-                    mlpText = registerModule("mlp_text", mlp(c));
+                    mlpText = registerModule("mlp_text", mlp(c, gen));
                     norm2Text = registerModule("norm2_text", new LayerNorm(h, 1e-6));
                 }
             }
             if (useFfn) {
                 norm2Vl = registerModule("norm2_vl", new LayerNorm(h, 1e-6));
-                mlpVl = registerModule("mlp_vl", mlp(c));
+                mlpVl = registerModule("mlp_vl", mlp(c, gen));
             }
         }
         registerParameter("gamma_1", Tensor.full(0.1, h));
@@ -74,8 +74,8 @@ public final class EncoderLayer extends Module {
         this.dropPath = registerModule("drop_path", new DropPath(dropPath));
     }
 
-    private static Mlp mlp(EveConfig c) {
-        return new Mlp(c.hiddenSize(), c.intermediateSize(), c.hiddenSize(), c.hiddenAct(), 0.0);
+    private static Mlp mlp(EveConfig c, Generator gen) {
+        return new Mlp(c.hiddenSize(), c.intermediateSize(), c.hiddenSize(), c.hiddenAct(), 0.0, gen);
     }
 
     public int index() {

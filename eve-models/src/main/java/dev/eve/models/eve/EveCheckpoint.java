@@ -48,7 +48,11 @@ public final class EveCheckpoint {
      * the original (shape mismatches always fail); strict loading fails on any of them, naming them.
      */
     public static LoadReport load(Module model, Path path, EveConfig config, boolean strict) {
-        Map<String, Tensor> sd = read(path, config);
+        return apply(model, read(path, config), path, strict);
+    }
+
+    /** Loads a state dict produced by {@link #read} ({@code path} names it in errors). */
+    public static LoadReport apply(Module model, Map<String, Tensor> sd, Path path, boolean strict) {
         Map<String, Tensor> filled = new LinkedHashMap<>(sd);
         // The rebuilt buffers count as present.
         Map<String, Tensor> own = model.stateDict();

@@ -12,6 +12,10 @@ public final class EveModels {
 
     private EveModels() {}
 
+    /**
+     * The model of a task, initialised from {@code gen} as the original initialises it; with a null
+     * generator every parameter starts at zero (for loading a checkpoint right after).
+     */
     public static Module build(EveConfig config, Task task, Generator gen) {
         return switch (task) {
             case RETRIEVAL -> new RetrievalModel(config, gen);

@@ -9,9 +9,9 @@ public final class Experts extends Module {
 
     private final ModuleList<Mlp> experts = new ModuleList<>();
 
-    public Experts(int count, int dim, int hidden, String activation) {
+    public Experts(int count, int dim, int hidden, String activation, dev.eve.core.tensor.Generator gen) {
         registerModule("experts", experts);
-        for (int i = 0; i < count; i++) experts.add(new Mlp(dim, hidden, dim, activation, 0.0));
+        for (int i = 0; i < count; i++) experts.add(new Mlp(dim, hidden, dim, activation, 0.0, gen));
     }
 
     public Mlp get(int i) {

@@ -37,7 +37,7 @@ public final class MoeLayer extends Module {
         this.params = params;
         this.numVisionTokens = numVisionTokens;
         gate = registerModule("gate", new TopKGate(dim, params.numExperts(), gen));
-        experts = registerModule("experts", new Experts(params.numExperts(), dim, hidden, activation));
+        experts = registerModule("experts", new Experts(params.numExperts(), dim, hidden, activation, gen));
         if (params.typeRoute()) {
             EveInit.truncNormal(registerParameter("vision_embed", Tensor.zeros(dim)), gen);
             EveInit.truncNormal(registerParameter("text_embed", Tensor.zeros(dim)), gen);
