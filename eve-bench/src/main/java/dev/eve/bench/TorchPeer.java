@@ -22,6 +22,15 @@ final class TorchPeer {
 
     private TorchPeer() {}
 
+    /**
+     * Runs the peer at its best: this machine sets OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE, which
+     * hold OpenBLAS (under PyTorch too) to its AVX2 kernels; the peer process runs without them.
+     */
+    static void peerEnvironment(ProcessBuilder pb) {
+        pb.environment().remove("OPENBLAS_CORETYPE");
+        pb.environment().remove("OPENBLAS_L2_SIZE");
+    }
+
     /** The first Python that can import torch: $EVE_PYTHON, python3 on the PATH, /usr/bin/python3. */
     static String findPython() {
         List<String> candidates = new ArrayList<>();
@@ -52,7 +61,9 @@ final class TorchPeer {
             cmd.add("--only");
             cmd.add(o);
         }
-        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
+        peerEnvironment(pb);
+        Process p = pb.start();
         List<Timing> out = new ArrayList<>();
         ObjectMapper json = new ObjectMapper();
         try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
