@@ -1,0 +1,96 @@
+package dev.eve.models.data;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Reads the fine-tuning JSON files (a list of entries) with errors that name the file, entry and key. */
+final class Annotations {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private Annotations() {}
+
+    /** The entries of one or more JSON list files, concatenated as the original does. */
+    static List<Entry> read(List<Path> files) {
+        List<Entry> out = new ArrayList<>();
+        for (Path f : files) {
+            JsonNode root;
+            try {
+                root = JSON.readTree(f.toFile());
+            } catch (NoSuchFileException | java.io.FileNotFoundException e) {
+                throw new DataFormatException(f + ": no such file");
+            } catch (IOException e) {
+                throw new DataFormatException(f + ": not valid JSON: " + String.valueOf(e.getMessage()).split("\n")[0], e);
+            }
+            if (root == null || !root.isArray()) throw new DataFormatException(f + ": expected a JSON list of entries");
+            for (int i = 0; i < root.size(); i++) {
+                JsonNode e = root.get(i);
+                if (!e.isObject()) throw new DataFormatException(f + ": entry " + i + " is not an object");
+                out.add(new Entry(f, i, e));
+            }
+        }
+        return out;
+    }
+
+    /** One entry with typed, named access. */
+    record Entry(Path file, int index, JsonNode node) {
+        String where(String key) {
+            return file + ": entry " + index + ": '" + key + "'";
+        }
+
+        boolean has(String key) {
+            JsonNode v = node.get(key);
+            return v != null && !v.isNull();
+        }
+
+        String string(String key) {
+            JsonNode v = node.get(key);
+            if (v == null || v.isNull()) throw new DataFormatException(where(key) + " is missing");
+            if (!v.isTextual()) throw new DataFormatException(where(key) + " must be a string, got " + v);
+            return v.asText();
+        }
+
+        List<String> strings(String key) {
+            JsonNode v = node.get(key);
+            if (v == null || v.isNull()) throw new DataFormatException(where(key) + " is missing");
+            List<String> out = new ArrayList<>();
+            if (v.isTextual()) {
+                out.add(v.asText());
+                return out;
+            }
+            if (!v.isArray()) throw new DataFormatException(where(key) + " must be a string or a list of strings, got " + v);
+            for (JsonNode s : v) {
+                if (!s.isTextual()) throw new DataFormatException(where(key) + " must list strings, got " + s);
+                out.add(s.asText());
+            }
+            return out;
+        }
+
+        long integer(String key) {
+            JsonNode v = node.get(key);
+            if (v == null || v.isNull()) throw new DataFormatException(where(key) + " is missing");
+            if (v.isIntegralNumber() && v.canConvertToLong()) return v.asLong();
+            if (v.isTextual()) {
+                try {
+                    return Long.parseLong(v.asText().trim());
+                } catch (NumberFormatException e) {
+                    // fall through to the error
+                }
+            }
+            throw new DataFormatException(where(key) + " must be an integer, got " + v);
+        }
+
+        /** A JSON value used as an identity key (image ids may be numbers or strings). */
+        String key(String key) {
+            JsonNode v = node.get(key);
+            if (v == null || v.isNull()) throw new DataFormatException(where(key) + " is missing");
+            return v.isTextual() ? "s:" + v.asText() : "n:" + v.asText();
+        }
+    }
+}
