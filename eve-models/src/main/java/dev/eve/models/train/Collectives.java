@@ -1,0 +1,46 @@
+package dev.eve.models.train;
+
+import dev.eve.core.autograd.Node;
+import dev.eve.core.tensor.Tensor;
+
+/**
+ * Differentiable collectives. {@link #allGather} is the original's AllGather for ITC features: the
+ * forward concatenates every replica's features; the backward sums the incoming gradients over
+ * replicas (each computed the same loss from the same gathered features) and keeps this replica's
+ * slice, so that with gradients averaged afterwards the result equals single-process training on
+ * the whole batch.
+ */
+public final class Collectives {
+
+    private Collectives() {}
+
+    public static Tensor allGather(ProcessGroup group, Tensor t) {
+        Tensor all = group.allGather(t);
+        if (!Node.needsGrad(t)) return all;
+        return Node.record(all, new AllGatherBackward(group, t));
+    }
+
+    private static final class AllGatherBackward extends Node {
+        private final ProcessGroup group;
+        private final int rows;
+
+        AllGatherBackward(ProcessGroup group, Tensor t) {
+            super(t);
+            this.group = group;
+            this.rows = t.size(0);
+        }
+
+        @Override
+        public String name() {
+            return "all_gather_backward";
+        }
+
+        @Override
+        protected Tensor[] backward(Tensor grad) {
+            Tensor g = grad.contiguous().copy();
+            group.allReduce(g, false);
+            int r = group.rank();
+            return new Tensor[] {g.slice(0, r * rows, (r + 1) * rows).contiguous()};
+        }
+    }
+}

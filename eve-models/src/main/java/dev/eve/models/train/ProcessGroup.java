@@ -1,0 +1,24 @@
+package dev.eve.models.train;
+
+import dev.eve.core.tensor.Tensor;
+
+/**
+ * The collectives data-parallel training needs, NCCL-style: every member calls the same operations
+ * in the same order. {@link ThreadGroup} implements it for replicas that are threads of this
+ * process (the CPU case); a GPU implementation over NCCL plugs in behind the same interface.
+ */
+public interface ProcessGroup {
+
+    int rank();
+
+    int worldSize();
+
+    /** Replaces {@code t} (contiguous) in place by the sum over members, divided by the world size when {@code mean}. */
+    void allReduce(Tensor t, boolean mean);
+
+    /** The members' tensors (same shape) concatenated along dim 0, in rank order. */
+    Tensor allGather(Tensor t);
+
+    /** Waits until every member arrives. */
+    void barrier();
+}
