@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The {@code eve} command line. */
 @Command(name = "eve", mixinStandardHelpOptions = true, versionProvider = EveCommand.Version.class,
         description = "EVE for Java: vision-language pre-training and fine-tuning on the JVM.",
-        subcommands = {DemoCommand.class, FeaturesCommand.class, BenchCommand.class, TokenizeCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DemoCommand.class, RunCommand.class, FeaturesCommand.class, BenchCommand.class, TokenizeCommand.class, CommandLine.HelpCommand.class})
 public final class EveCommand implements Runnable {
 
     @CommandLine.Spec

@@ -53,6 +53,17 @@ public final class VqaData {
         }
     }
 
+    /**
+     * Reference answers for accuracy: every entry of the files that has a list {@code answer}
+     * (test_answers.json, or test files that carry answers), by question id.
+     */
+    public static Map<Long, List<String>> referenceAnswers(List<Path> files) {
+        Map<Long, List<String>> out = new LinkedHashMap<>();
+        for (Annotations.Entry e : Annotations.read(files))
+            if (e.has("answer") && e.has("question_id")) out.put(e.integer("question_id"), e.strings("answer"));
+        return out;
+    }
+
     /** The VQA soft score of an answer given by {@code n} annotators. */
     public static float score(int n) {
         return switch (n) {

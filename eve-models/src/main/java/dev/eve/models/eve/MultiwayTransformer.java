@@ -45,6 +45,8 @@ public final class MultiwayTransformer extends Module {
     }
 
     private final EveConfig config;
+    /** Per-MoE-layer l_aux of every forward since the last {@link #takeGateLoss()} (the original's aux_loss_vl). */
+    private final java.util.Map<Integer, List<Tensor>> auxByLayer = new java.util.TreeMap<>();
     private final Embedding wordEmbedding;
     private final LayerNorm layerNormText, preLayrnorm, norm;
     private final Dropout dropOutText;
@@ -188,11 +190,44 @@ public final class MultiwayTransformer extends Module {
                 if (out.moe() != null) {
                     aux.add(out.moe().lAux());
                     routing.add(out.moe().routing());
+                    if (dev.eve.core.autograd.GradMode.isEnabled()) {   // only training needs it; no-grad passes would leak
+                        synchronized (auxByLayer) {
+                            auxByLayer.computeIfAbsent(i, k -> new ArrayList<>()).add(out.moe().lAux());
+                        }
+                    }
                 }
             }
             if (trace) layers.add(x);
         }
         return new Encoded(x, e.mask(), aux, routing, trace ? e.hidden() : null, layers);
+    }
+
+    /**
+     * The gate loss of everything run since the last call, as the original task models compute it:
+     * for each MoE layer the mean of its l_aux over the forward passes, then the mean over layers;
+     * null without MoE layers. Resets the accumulation.
+     */
+    public Tensor takeGateLoss() {
+        synchronized (auxByLayer) {
+            if (auxByLayer.isEmpty()) return null;
+            Tensor total = null;
+            for (List<Tensor> l : auxByLayer.values()) {
+                Tensor sum = l.get(0);
+                for (int i = 1; i < l.size(); i++) sum = sum.add(l.get(i));
+                Tensor mean = sum.div(l.size());
+                total = total == null ? mean : total.add(mean);
+            }
+            int layers = auxByLayer.size();
+            auxByLayer.clear();
+            return total.div(layers);
+        }
+    }
+
+    /** Drops the accumulated aux losses (e.g. after evaluation passes). */
+    public void clearGateLoss() {
+        synchronized (auxByLayer) {
+            auxByLayer.clear();
+        }
     }
 
     /** The backbone output after the final norm [B, N, H]. */

@@ -14,20 +14,25 @@ public final class Collectives {
 
     private Collectives() {}
 
+    /** Members may contribute different numbers of rows (a shard that lost an unreadable image). */
     public static Tensor allGather(ProcessGroup group, Tensor t) {
+        long[] sizes = group.allGather(Tensor.of(new long[] {t.size(0)})).toLongArray();
+        int offset = 0;
+        for (int r = 0; r < group.rank(); r++) offset += (int) sizes[r];
         Tensor all = group.allGather(t);
         if (!Node.needsGrad(t)) return all;
-        return Node.record(all, new AllGatherBackward(group, t));
+        return Node.record(all, new AllGatherBackward(group, t, offset));
     }
 
     private static final class AllGatherBackward extends Node {
         private final ProcessGroup group;
-        private final int rows;
+        private final int rows, offset;
 
-        AllGatherBackward(ProcessGroup group, Tensor t) {
+        AllGatherBackward(ProcessGroup group, Tensor t, int offset) {
             super(t);
             this.group = group;
             this.rows = t.size(0);
+            this.offset = offset;
         }
 
         @Override
@@ -39,8 +44,7 @@ public final class Collectives {
         protected Tensor[] backward(Tensor grad) {
             Tensor g = grad.contiguous().copy();
             group.allReduce(g, false);
-            int r = group.rank();
-            return new Tensor[] {g.slice(0, r * rows, (r + 1) * rows).contiguous()};
+            return new Tensor[] {g.slice(0, offset, offset + rows).contiguous()};
         }
     }
 }

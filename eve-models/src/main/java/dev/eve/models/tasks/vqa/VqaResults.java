@@ -62,13 +62,36 @@ public final class VqaResults {
         return b.append('"').toString();
     }
 
-    /** Standard VQA accuracy of predictions against the 10 human answers of each question (in [0, 1]). */
+    /**
+     * The official VQA accuracy (without its answer normalisation) against the human answers of each
+     * question, in [0, 1]: per question the mean over leaving each annotator out of
+     * min(1, matches among the others / 3). Questions without reference answers are left out.
+     */
     public static double accuracy(List<VqaEvaluator.Answer> predictions, Map<Long, List<String>> reference) {
         double total = 0;
         int n = 0;
         for (VqaEvaluator.Answer p : predictions) {
             List<String> ref = reference.get(p.questionId());
-            if (ref == null) continue;
+            if (ref == null || ref.isEmpty()) continue;
+            double q = 0;
+            for (int leave = 0; leave < ref.size(); leave++) {
+                int matches = 0;
+                for (int j = 0; j < ref.size(); j++) if (j != leave && ref.get(j).equals(p.answer())) matches++;
+                q += Math.min(1.0, matches / 3.0);
+            }
+            total += q / ref.size();
+            n++;
+        }
+        return n == 0 ? Double.NaN : total / n;
+    }
+
+    /** The simpler min(1, matches / 3) accuracy over all human answers, in [0, 1]. */
+    public static double accuracyMin3(List<VqaEvaluator.Answer> predictions, Map<Long, List<String>> reference) {
+        double total = 0;
+        int n = 0;
+        for (VqaEvaluator.Answer p : predictions) {
+            List<String> ref = reference.get(p.questionId());
+            if (ref == null || ref.isEmpty()) continue;
             long matches = ref.stream().filter(a -> a.equals(p.answer())).count();
             total += Math.min(1.0, matches / 3.0);
             n++;

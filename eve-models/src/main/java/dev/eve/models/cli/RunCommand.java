@@ -1,0 +1,123 @@
+package dev.eve.models.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.eve.models.tasks.TaskRunner;
+import dev.eve.models.train.Trainer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+
+/** {@code eve run}: fine-tune or evaluate a task with the original run.py's flags. */
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = "Fine-tune or evaluate EVE on a task (the original run.py flags). Settings not given here come from "
+                + "the README recipe of the task, then from the task YAML (use --no-recipe to prefer the YAML).")
+final class RunCommand implements Callable<Integer> {
+
+    private static final Set<String> TASKS = Set.of("itr_coco", "itr_flickr", "vqa", "nlvr", "pretrain");
+
+    @Option(names = "--task", required = true, description = "itr_coco, itr_flickr, vqa, nlvr or pretrain.")
+    String task;
+
+    @Option(names = "--dist", defaultValue = "all", description = "Devices: all, cpu, or cpu:N for N data-parallel replicas (default: ${DEFAULT-VALUE}).")
+    String dist;
+
+    @Option(names = "--config", required = true, description = "Task YAML in the original format (paths relative to it).")
+    Path config;
+
+    @Option(names = "--checkpoint", description = "Pre-trained or fine-tuned checkpoint (.pth or .safetensors).")
+    Path checkpoint;
+
+    @Option(names = "--output_dir", required = true, description = "Where checkpoints, metrics and results go.")
+    Path outputDir;
+
+    @Option(names = "--output_hdfs", description = "A second output location that receives a copy of every result file.")
+    Path outputHdfs;
+
+    @Option(names = "--augmentation", description = "None, color or rand.")
+    String augmentation;
+
+    @Option(names = "--bs", description = "Total batch size (over all replicas).")
+    Integer bs;
+
+    @Option(names = "--lr", description = "Peak learning rate.")
+    Double lr;
+
+    @Option(names = "--lr_mult", description = "Learning-rate factor of the newly initialised head parameters.")
+    Double lrMult;
+
+    @Option(names = "--k_test", description = "Retrieval: re-rank the top k candidates with ITM (0: no re-rank).")
+    Integer kTest;
+
+    @Option(names = "--vlmo_config", description = "Model config (the original vlmo JSON, or base / large).")
+    String vlmoConfig;
+
+    @Option(names = "--evaluate", description = "Only evaluate the checkpoint.")
+    boolean evaluate;
+
+    @Option(names = "--biattn", description = "NLVR2: the bi-attention head.")
+    Boolean biattn;
+
+    @Option(names = "--epochs", description = "Epochs (default: the YAML's schedular.epochs).")
+    Integer epochs;
+
+    @Option(names = "--seed", description = "Random seed (default: the YAML's accelerator.RNG_SEED).")
+    Long seed;
+
+    @Option(names = "--resume", description = "Continue from OUTPUT_DIR/checkpoint_latest.safetensors exactly.")
+    boolean resume;
+
+    @Option(names = "--no-recipe", description = "Take unset settings from the YAML instead of the README recipe.")
+    boolean noRecipe;
+
+    @Option(names = "--skip-nonfinite", description = "Skip a step whose loss or gradient is NaN/inf instead of stopping.")
+    boolean skipNonFinite;
+
+    @Option(names = "--checkpoint-every", defaultValue = "0", description = "Also checkpoint every N steps within an epoch (default: only at epoch ends).")
+    int checkpointEvery;
+
+    @Option(names = "--debug", description = "Show stack traces on errors.")
+    boolean debug;
+
+    @Override
+    public Integer call() throws Exception {
+        String t = task.toLowerCase(Locale.ROOT);
+        if (!TASKS.contains(t)) throw new IllegalArgumentException("--task must be one of itr_coco, itr_flickr, vqa, nlvr, pretrain; got '" + task + "'");
+        if (t.equals("pretrain")) throw new IllegalArgumentException("--task pretrain is not available yet in this build");
+        if (bs != null && bs < 1) throw new IllegalArgumentException("--bs must be positive, got " + bs);
+        if (lr != null && !(lr > 0)) throw new IllegalArgumentException("--lr must be positive, got " + lr);
+        if (lrMult != null && !(lrMult > 0)) throw new IllegalArgumentException("--lr_mult must be positive, got " + lrMult);
+        if (kTest != null && kTest < 0) throw new IllegalArgumentException("--k_test must be >= 0, got " + kTest);
+        if (epochs != null && epochs < 1) throw new IllegalArgumentException("--epochs must be >= 1, got " + epochs);
+        if (checkpointEvery < 0) throw new IllegalArgumentException("--checkpoint-every must be >= 0");
+        if (augmentation != null) dev.eve.models.data.image.ImageTransforms.Augmentation.parse(augmentation);
+        int replicas = replicas(dist);
+        var options = new TaskRunner.Options(t, config, checkpoint, outputDir, outputHdfs, augmentation, bs, lr, lrMult, kTest,
+                vlmoConfig, evaluate, biattn, epochs, seed, resume, replicas, !noRecipe,
+                skipNonFinite ? Trainer.NonFinite.SKIP : Trainer.NonFinite.STOP, checkpointEvery);
+        Map<String, Object> result = TaskRunner.run(options);
+        System.out.println(new ObjectMapper().writeValueAsString(result));
+        return 0;
+    }
+
+    /** all / cpu -> 1 replica (the CPU backend already uses every core); cpu:N -> N thread replicas. */
+    static int replicas(String dist) {
+        String d = dist.trim().toLowerCase(Locale.ROOT);
+        if (d.equals("all") || d.equals("cpu") || d.equals("1")) return 1;
+        if (d.startsWith("cpu:")) {
+            try {
+                int n = Integer.parseInt(d.substring(4));
+                if (n >= 1) return n;
+            } catch (NumberFormatException e) {
+                // fall through
+            }
+        }
+        if (d.startsWith("cuda") || d.startsWith("gpu"))
+            throw new IllegalArgumentException("--dist " + dist + ": no CUDA backend on the class path (add eve-cuda)");
+        throw new IllegalArgumentException("--dist must be all, cpu or cpu:N, got '" + dist + "'");
+    }
+}
