@@ -80,6 +80,9 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--checkpoint-every", defaultValue = "0", description = "Also checkpoint every N steps within an epoch (default: only at epoch ends).")
     int checkpointEvery;
 
+    @Option(names = "--stop-after-epochs", defaultValue = "0", description = "Stop after this many epochs of this invocation (resume later with --resume).")
+    int stopAfterEpochs;
+
     @Option(names = "--debug", description = "Show stack traces on errors.")
     boolean debug;
 
@@ -94,11 +97,12 @@ final class RunCommand implements Callable<Integer> {
         if (kTest != null && kTest < 0) throw new IllegalArgumentException("--k_test must be >= 0, got " + kTest);
         if (epochs != null && epochs < 1) throw new IllegalArgumentException("--epochs must be >= 1, got " + epochs);
         if (checkpointEvery < 0) throw new IllegalArgumentException("--checkpoint-every must be >= 0");
+        if (stopAfterEpochs < 0) throw new IllegalArgumentException("--stop-after-epochs must be >= 0");
         if (augmentation != null) dev.eve.models.data.image.ImageTransforms.Augmentation.parse(augmentation);
         int replicas = replicas(dist);
         var options = new TaskRunner.Options(t, config, checkpoint, outputDir, outputHdfs, augmentation, bs, lr, lrMult, kTest,
                 vlmoConfig, evaluate, biattn, epochs, seed, resume, replicas, !noRecipe,
-                skipNonFinite ? Trainer.NonFinite.SKIP : Trainer.NonFinite.STOP, checkpointEvery);
+                skipNonFinite ? Trainer.NonFinite.SKIP : Trainer.NonFinite.STOP, checkpointEvery, stopAfterEpochs);
         Map<String, Object> result = TaskRunner.run(options);
         System.out.println(new ObjectMapper().writeValueAsString(result));
         return 0;

@@ -52,7 +52,7 @@ public final class TaskRunner {
     public record Options(String task, Path config, Path checkpoint, Path outputDir, Path outputHdfs, String augmentation,
                           Integer bs, Double lr, Double lrMult, Integer kTest, String vlmoConfig, boolean evaluate,
                           Boolean biattn, Integer epochs, Long seed, boolean resume, int replicas, boolean useRecipe,
-                          Trainer.NonFinite onNonFinite, int checkpointEvery) {}
+                          Trainer.NonFinite onNonFinite, int checkpointEvery, int stopAfterEpochs) {}
 
     private TaskRunner() {}
 
@@ -154,7 +154,8 @@ public final class TaskRunner {
         int epochs = o.epochs() != null ? o.epochs() : sched.integer("epochs", 10);
         Trainer.Settings s = new Trainer.Settings(epochs, batch, o.replicas(), lr, lrMult, opt.number("weight_decay", 0.01),
                 sched.string("sched", "linear"), sched.number("num_warmup_steps", 0.1), acc.number("CLIP_GRAD_NORM", 1.0),
-                acc.integer("GRAD_ACCUMULATE_STEPS", 1), seed, out, o.outputHdfs(), o.resume(), o.checkpointEvery(), o.onNonFinite());
+                acc.integer("GRAD_ACCUMULATE_STEPS", 1), seed, out, o.outputHdfs(), o.resume(), o.checkpointEvery(), o.onNonFinite(),
+                o.stopAfterEpochs());
         double gate = model.gateLossWeight();
         int textLength = cfg.integer("max_tokens", 40);
         int res = model.imageRes();

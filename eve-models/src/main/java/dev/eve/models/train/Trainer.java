@@ -58,10 +58,14 @@ public final class Trainer<M extends Module, E> {
         Map<String, Object> evaluate(M model, int epoch);
     }
 
-    /** Loop settings (the original's optimizer / schedular / accelerator keys plus run.py flags). */
+    /**
+     * Loop settings (the original's optimizer / schedular / accelerator keys plus run.py flags).
+     * {@code epochsThisRun} > 0 stops after that many epochs of this invocation (a time-boxed chunk;
+     * {@code resume} continues later exactly where it stopped).
+     */
     public record Settings(int epochs, int globalBatch, int replicas, double lr, double lrMult, double weightDecay,
                            String schedule, double warmup, double clipNorm, int accumulate, long seed, Path outputDir,
-                           Path mirrorDir, boolean resume, int checkpointEvery, NonFinite onNonFinite) {
+                           Path mirrorDir, boolean resume, int checkpointEvery, NonFinite onNonFinite, int epochsThisRun) {
         public Settings {
             if (epochs < 1) throw new IllegalArgumentException("epochs must be >= 1, got " + epochs);
             if (globalBatch < 1 || replicas < 1 || globalBatch % replicas != 0)
@@ -145,7 +149,8 @@ public final class Trainer<M extends Module, E> {
             long globalStep = pos.globalStep();
             double best = pos.best();
             int bestEpoch = pos.bestEpoch();
-            for (int epoch = pos.epoch(); epoch < s.epochs(); epoch++) {
+            int lastEpoch = s.epochsThisRun() > 0 ? Math.min(s.epochs(), pos.epoch() + s.epochsThisRun()) : s.epochs();
+            for (int epoch = pos.epoch(); epoch < lastEpoch; epoch++) {
                 int[] perm = order(data.size(), s.seed(), epoch);
                 int startStep = epoch == pos.epoch() ? pos.step() : 0;
                 dp.train(true);
