@@ -97,6 +97,9 @@ class TrainingEndToEndTest {
         List<String> metrics = Files.readAllLines(straight.resolve("metrics.jsonl"));
         assertEquals(10, metrics.size(), "8 steps and 2 evaluations");
         for (String line : metrics.subList(0, 4)) assertTrue(JSON.readTree(line).get("loss").isNumber(), line);
+        double skipped = 0;
+        for (String line : metrics) skipped = Math.max(skipped, JSON.readTree(line).path("images_skipped").asDouble(0));
+        assertTrue(skipped >= 1, "the unreadable image is counted in the metrics");
 
         // One epoch, then resume for the second: same final parameters as the straight run.
         Path resumed = dir.resolve("resumed");

@@ -67,13 +67,13 @@ final class AttentionKernel {
         FloatVector mv = FloatVector.broadcast(F, max), sum = FloatVector.zero(F);
         int i = 0, bound = F.loopBound(n);
         for (; i < bound; i += LANES) {
-            FloatVector e = FloatVector.fromArray(F, s, so + i).sub(mv).lanewise(VectorOperators.EXP);
+            FloatVector e = VectorMath.exp(FloatVector.fromArray(F, s, so + i).sub(mv));
             e.intoArray(s, so + i);
             sum = sum.add(e);
         }
-        float total = sum.reduceLanes(VectorOperators.ADD);
+        float total = VectorMath.sum(sum);
         for (; i < n; i++) {
-            float e = (float) Math.exp(s[so + i] - max);
+            float e = VectorMath.exp(s[so + i] - max);
             s[so + i] = e;
             total += e;
         }
@@ -89,8 +89,8 @@ final class AttentionKernel {
         FloatVector lv = FloatVector.broadcast(F, lse);
         int i = 0;
         for (int bound = F.loopBound(n); i < bound; i += LANES)
-            FloatVector.fromArray(F, s, so + i).sub(lv).lanewise(VectorOperators.EXP).intoArray(s, so + i);
-        for (; i < n; i++) s[so + i] = (float) Math.exp(s[so + i] - lse);
+            VectorMath.exp(FloatVector.fromArray(F, s, so + i).sub(lv)).intoArray(s, so + i);
+        for (; i < n; i++) s[so + i] = VectorMath.exp(s[so + i] - lse);
     }
 
     static Tensor[] backward(Tensor q, Tensor k, Tensor v, Tensor mask, float scale, Tensor out, Tensor lse, Tensor gOut) {

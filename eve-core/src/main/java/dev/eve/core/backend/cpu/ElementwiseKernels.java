@@ -82,11 +82,11 @@ final class ElementwiseKernels {
             case SIGN -> Math.signum(x);
             case SQUARE -> x * x;
             case RECIPROCAL -> 1f / x;
-            case EXP -> (float) Math.exp(x);
+            case EXP -> VectorMath.exp(x);
             case LOG -> (float) Math.log(x);
             case SQRT -> (float) Math.sqrt(x);
             case RSQRT -> (float) (1.0 / Math.sqrt(x));
-            case TANH -> (float) Math.tanh(x);
+            case TANH -> VectorMath.tanh(x);
             case SIGMOID -> VectorMath.sigmoid(x);
             case RELU -> x > 0 ? x : (Float.isNaN(x) ? x : 0f);
             case GELU_ERF -> VectorMath.geluErf(x);
@@ -109,26 +109,24 @@ final class ElementwiseKernels {
             case ABS -> v.abs();
             case SQUARE -> v.mul(v);
             case RECIPROCAL -> FloatVector.broadcast(F, 1f).div(v);
-            case EXP -> v.lanewise(VectorOperators.EXP);
-            case LOG -> v.lanewise(VectorOperators.LOG);
+            case EXP -> VectorMath.exp(v);
             case SQRT -> v.sqrt();
             case RSQRT -> FloatVector.broadcast(F, 1f).div(v.sqrt());
-            case TANH -> v.lanewise(VectorOperators.TANH);
+            case TANH -> VectorMath.tanh(v);
             case SIGMOID -> VectorMath.sigmoid(v);
             case RELU -> v.max(0f).blend(v, v.test(jdk.incubator.vector.VectorOperators.IS_NAN));
             case GELU_ERF -> VectorMath.geluErf(v);
             case GELU_TANH -> VectorMath.geluTanh(v);
             case QUICK_GELU -> VectorMath.quickGelu(v);
             case ERF -> VectorMath.erf(v);
-            case SIN -> v.lanewise(VectorOperators.SIN);
-            case COS -> v.lanewise(VectorOperators.COS);
             default -> throw new IllegalStateException("no vector form for " + op);
         };
     }
 
     private static boolean vectorizable(UnaryOp op) {
         return switch (op) {
-            case SIGN, FLOOR, CEIL, ROUND, NOT, IS_FINITE -> false;
+            // LOG, SIN and COS run as scalars (Math.*), which are deterministic; see VectorMath.
+            case SIGN, FLOOR, CEIL, ROUND, NOT, IS_FINITE, LOG, SIN, COS -> false;
             default -> true;
         };
     }
@@ -186,7 +184,7 @@ final class ElementwiseKernels {
             case GELU_ERF -> g * VectorMath.geluErfGrad(x);
             case GELU_TANH -> g * VectorMath.geluTanhGrad(x);
             case QUICK_GELU -> g * VectorMath.quickGeluGrad(x);
-            case ERF -> g * 1.1283791670955126f * (float) Math.exp(-x * x);
+            case ERF -> g * 1.1283791670955126f * VectorMath.exp(-x * x);
             case SIN -> g * (float) Math.cos(x);
             case COS -> -g * (float) Math.sin(x);
             default -> 0f;

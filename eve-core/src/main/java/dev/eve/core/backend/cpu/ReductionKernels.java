@@ -153,7 +153,7 @@ final class ReductionKernels {
                 a3 = a3.add(FloatVector.fromArray(F, x, off + i + 3 * LANES));
             }
             for (int bound = F.loopBound(n); i < bound; i += LANES) a0 = a0.add(FloatVector.fromArray(F, x, off + i));
-            result = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
+            result = VectorMath.sum(a0.add(a1).add(a2.add(a3)));
             for (; i < n; i++) result += x[off + i];
             return result;
         }

@@ -43,9 +43,9 @@ final class RowKernels {
         int bound = F.loopBound(n);
         if (log) {
             for (; i < bound; i += LANES)
-                sumV = sumV.add(FloatVector.fromArray(F, x, xo + i).sub(mv).lanewise(VectorOperators.EXP));
-            float sum = sumV.reduceLanes(VectorOperators.ADD);
-            for (; i < n; i++) sum += (float) Math.exp(x[xo + i] - max);
+                sumV = sumV.add(VectorMath.exp(FloatVector.fromArray(F, x, xo + i).sub(mv)));
+            float sum = VectorMath.sum(sumV);
+            for (; i < n; i++) sum += VectorMath.exp(x[xo + i] - max);
             float shift = max + (float) Math.log(sum);
             FloatVector sv = FloatVector.broadcast(F, shift);
             for (i = 0; i < bound; i += LANES) FloatVector.fromArray(F, x, xo + i).sub(sv).intoArray(y, yo + i);
@@ -53,13 +53,13 @@ final class RowKernels {
             return;
         }
         for (; i < bound; i += LANES) {
-            FloatVector ev = FloatVector.fromArray(F, x, xo + i).sub(mv).lanewise(VectorOperators.EXP);
+            FloatVector ev = VectorMath.exp(FloatVector.fromArray(F, x, xo + i).sub(mv));
             ev.intoArray(y, yo + i);
             sumV = sumV.add(ev);
         }
-        float sum = sumV.reduceLanes(VectorOperators.ADD);
+        float sum = VectorMath.sum(sumV);
         for (; i < n; i++) {
-            float ev = (float) Math.exp(x[xo + i] - max);
+            float ev = VectorMath.exp(x[xo + i] - max);
             y[yo + i] = ev;
             sum += ev;
         }
@@ -84,10 +84,10 @@ final class RowKernels {
                     int i = 0;
                     FloatVector sv = FloatVector.broadcast(F, sum);
                     for (int bound = F.loopBound(width); i < bound; i += LANES) {
-                        FloatVector p = FloatVector.fromArray(F, ys, yo + i).lanewise(VectorOperators.EXP);
+                        FloatVector p = VectorMath.exp(FloatVector.fromArray(F, ys, yo + i));
                         FloatVector.fromArray(F, gs, go + i).sub(p.mul(sv)).intoArray(out, oo + i);
                     }
-                    for (; i < width; i++) out[oo + i] = gs[go + i] - (float) Math.exp(ys[yo + i]) * sum;
+                    for (; i < width; i++) out[oo + i] = gs[go + i] - VectorMath.exp(ys[yo + i]) * sum;
                 } else {
                     // dx = y * (g - sum(g * y))
                     float dot = dot(ys, yo, gs, go, width);
@@ -113,7 +113,7 @@ final class RowKernels {
         }
         for (int bound = F.loopBound(n); i < bound; i += LANES)
             acc0 = FloatVector.fromArray(F, a, ao + i).fma(FloatVector.fromArray(F, b, bo + i), acc0);
-        float s = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        float s = VectorMath.sum(acc0.add(acc1));
         for (; i < n; i++) s += a[ao + i] * b[bo + i];
         return s;
     }
@@ -140,7 +140,7 @@ final class RowKernels {
                     FloatVector d = FloatVector.fromArray(F, xs, xo + i).sub(muV);
                     acc = d.fma(d, acc);
                 }
-                float var = acc.reduceLanes(VectorOperators.ADD);
+                float var = VectorMath.sum(acc);
                 for (; i < width; i++) {
                     float d = xs[xo + i] - mu;
                     var += d * d;
@@ -204,7 +204,7 @@ final class RowKernels {
                     if (pw != null) g.fma(xh, FloatVector.fromArray(F, pw, i)).intoArray(pw, i);
                     if (pb != null) g.add(FloatVector.fromArray(F, pb, i)).intoArray(pb, i);
                 }
-                float sumWg = sumWgV.reduceLanes(VectorOperators.ADD), sumWgX = sumWgXV.reduceLanes(VectorOperators.ADD);
+                float sumWg = VectorMath.sum(sumWgV), sumWgX = VectorMath.sum(sumWgXV);
                 for (; i < width; i++) {
                     float xh = (xs[xo + i] - mu) * inv;
                     float g = gs[go + i];

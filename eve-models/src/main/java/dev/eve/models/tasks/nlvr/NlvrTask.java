@@ -89,6 +89,7 @@ public final class NlvrTask implements Trainer.Task<NlvrModel, NlvrData.Example>
         Tensor gate = model.backbone().takeGateLoss();
         logs.put("loss_nlvr", (double) ce.item());
         if (gate != null) logs.put("loss_gate", (double) gate.item() * gateWeight);
+        logs.put("images_skipped", (double) images.skipped());
         return gate == null ? ce : ce.add(gate.mul(gateWeight));
     }
 

@@ -89,6 +89,7 @@ public final class RetrievalTask implements Trainer.Task<RetrievalModel, Retriev
         logs.put("loss_itc", (double) parts.itc.item());
         logs.put("loss_itm", (double) parts.itm.item());
         if (parts.gate != null) logs.put("loss_gate", (double) parts.gate.item());
+        logs.put("images_skipped", (double) images.skipped());
         return parts.total();
     }
 

@@ -97,6 +97,7 @@ public final class VqaTask implements Trainer.Task<VqaModel, VqaData.Question> {
         Tensor gate = model.backbone().takeGateLoss();
         logs.put("loss_vqa", (double) vqa.item());
         if (gate != null) logs.put("loss_gate", (double) gate.item() * gateWeight);
+        logs.put("images_skipped", (double) images.skipped());
         return gate == null ? vqa : vqa.add(gate.mul(gateWeight));
     }
 
