@@ -64,12 +64,14 @@ public final class VqaTask implements Trainer.Task<VqaModel, VqaData.Question> {
         return train;
     }
 
-    /** The careful flip of the original dataset, drawn from the example's own generator, then the transform. */
+    /**
+     * The careful flip of the original dataset (flip with probability 0.5 unless left/right is
+     * mentioned), drawn from the example's own generator, then the transform.
+     */
     private ImageTransform withFlip(boolean noFlip) {
-        ImageTransform flip = new HorizontalFlip();
         return (image, gen) -> {
             boolean doFlip = gen.nextDouble() < 0.5 && !noFlip;
-            return transform.apply(doFlip ? flip.apply(image, gen) : image, gen);
+            return transform.apply(doFlip ? HorizontalFlip.flip(image) : image, gen);
         };
     }
 
