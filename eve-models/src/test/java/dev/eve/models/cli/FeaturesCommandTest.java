@@ -74,7 +74,7 @@ class FeaturesCommandTest {
         for (String task : new String[] {"vqa", "nlvr"}) {
             Path out = tmp.resolve(task + ".safetensors");
             Object[] r = run("features", "--config", dir("tiny-capacity").resolve("config.json").toString(),
-                    "--checkpoint", dir("tiny-capacity").resolve(task + ".safetensors").toString(),
+                    "--checkpoint", dev.eve.models.eve.EveFixtureTestAccess.checkpoint("tiny-capacity", task).toString(),
                     "--inputs", dir("tiny-capacity").resolve("inputs.safetensors").toString(), "--out", out.toString());
             assertEquals(0, r[0], (String) r[1]);
             Tensor logits = SafeTensors.load(out).get(task + ".logits");
@@ -84,12 +84,13 @@ class FeaturesCommandTest {
     }
 
     /** Runs with a modified inputs file and returns the one-line error. */
-    static String failure(Path tmp, String checkpointCase, String ckpt, Map<String, Tensor> inputs) {
+    static String failure(Path tmp, Map<String, Tensor> inputs) {
         Path in = tmp.resolve("bad-inputs.safetensors");
         SafeTensors.save(in, inputs);
         Path out = tmp.resolve("never.safetensors");
         Object[] r = run("features", "--config", dir("tiny-top2").resolve("config.json").toString(),
-                "--checkpoint", dir(checkpointCase).resolve(ckpt).toString(), "--inputs", in.toString(), "--out", out.toString());
+                "--checkpoint", dev.eve.models.eve.EveFixtureTestAccess.checkpoint("tiny-top2", "vqa").toString(),
+                "--inputs", in.toString(), "--out", out.toString());
         assertEquals(1, r[0]);
         String err = ((String) r[1]).strip();
         assertFalse(err.contains("\n"), "one line: " + err);
@@ -104,15 +105,15 @@ class FeaturesCommandTest {
 
         Map<String, Tensor> noAtts = new LinkedHashMap<>(good);
         noAtts.remove("text_atts");
-        assertTrue(failure(tmp, "tiny-top2", "vqa.safetensors", noAtts).contains("text_atts"));
+        assertTrue(failure(tmp, noAtts).contains("text_atts"));
 
         Map<String, Tensor> wrongImage = new LinkedHashMap<>(good);
         wrongImage.put("image", Tensor.zeros(3, 3, 16, 16));
-        assertTrue(failure(tmp, "tiny-top2", "vqa.safetensors", wrongImage).contains("[3, 3, 16, 16]"));
+        assertTrue(failure(tmp, wrongImage).contains("[3, 3, 16, 16]"));
 
         Map<String, Tensor> badIds = new LinkedHashMap<>(good);
         badIds.put("text_ids", good.get("text_ids").add(5000));
-        assertTrue(failure(tmp, "tiny-top2", "vqa.safetensors", badIds).contains("outside the vocabulary"));
+        assertTrue(failure(tmp, badIds).contains("outside the vocabulary"));
 
         // A checkpoint of another configuration: tiny-capacity has a different shape somewhere? use a foreign file.
         Path foreign = tmp.resolve("foreign.safetensors");

@@ -33,10 +33,33 @@ class EveFixtureTest {
         return Fixtures.path("fixtures/eve/" + name + "/config.json").getParent();
     }
 
-    /** A task checkpoint of a case (tiny-top2's retrieval one lives in eve-core's test resources). */
+    private static final java.util.Map<String, Path> ASSEMBLED = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * A task checkpoint of a case. tiny-top2's retrieval checkpoint lives in eve-core's test
+     * resources; the VQA and NLVR2 ones are stored as their heads only (their backbone is the
+     * retrieval checkpoint's, byte for byte) and are put together here once.
+     */
     static Path checkpoint(String name, Task task) {
-        Path p = caseDir(name).resolve(task.key() + ".safetensors");
-        return Files.exists(p) ? p : Fixtures.path("fixtures/eve/" + name + "/" + task.key() + ".safetensors");
+        if (task == Task.RETRIEVAL) {
+            Path p = caseDir(name).resolve("retrieval.safetensors");
+            return Files.exists(p) ? p : Fixtures.path("fixtures/eve/" + name + "/retrieval.safetensors");
+        }
+        return ASSEMBLED.computeIfAbsent(name + "/" + task.key(), k -> {
+            java.util.Map<String, Tensor> full = new java.util.LinkedHashMap<>();
+            SafeTensors.load(checkpoint(name, Task.RETRIEVAL)).forEach((key, t) -> {
+                if (key.startsWith("backbone.")) full.put(key, t);
+            });
+            full.putAll(SafeTensors.load(caseDir(name).resolve(task.key() + ".heads.safetensors")));
+            try {
+                Path file = Files.createTempDirectory("eve-ckpt").resolve(task.key() + ".safetensors");
+                SafeTensors.save(file, full);
+                file.toFile().deleteOnExit();
+                return file;
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
     }
 
     static EveConfig config(String name) {
