@@ -11,6 +11,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.results.BenchmarkResult;
+import org.openjdk.jmh.results.IterationResult;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.options.CommandLineOptions;
@@ -51,14 +53,19 @@ public final class GemmReport {
                 .build();
         Collection<RunResult> results = new Runner(options).run();
 
-        // (shape, layout) -> backend -> ms
+        // (shape, layout) -> backend -> {mean ms, error ms, best iteration ms}
         Map<String, Map<String, double[]>> byCase = new LinkedHashMap<>();
         for (RunResult r : results) {
             var p = r.getParams();
-            double ms = toMillis(r.getPrimaryResult().getScore(), r.getPrimaryResult().getScoreUnit());
-            double err = toMillis(r.getPrimaryResult().getScoreError(), r.getPrimaryResult().getScoreUnit());
+            String unit = r.getPrimaryResult().getScoreUnit();
+            double ms = toMillis(r.getPrimaryResult().getScore(), unit);
+            double err = toMillis(r.getPrimaryResult().getScoreError(), unit);
+            double best = Double.POSITIVE_INFINITY;
+            for (BenchmarkResult br : r.getBenchmarkResults())
+                for (IterationResult ir : br.getIterationResults())
+                    best = Math.min(best, toMillis(ir.getPrimaryResult().getScore(), unit));
             byCase.computeIfAbsent(p.getParam("shape") + "|" + p.getParam("layout"), x -> new LinkedHashMap<>())
-                    .put(p.getParam("backend"), new double[] {ms, err});
+                    .put(p.getParam("backend"), new double[] {ms, err, best});
         }
 
         List<Map<String, Object>> rows = new ArrayList<>();
@@ -74,11 +81,13 @@ public final class GemmReport {
                 double[] t = e.getValue().get(backend);
                 if (t == null) continue;
                 row.put(backend + "_ms", t[0]);
-                row.put(backend + "_ms_error", t[1]);
+                if (Double.isFinite(t[1])) row.put(backend + "_ms_error", t[1]);   // NaN with one iteration
                 row.put(backend + "_gflops", flops / (t[0] * 1e-3) / 1e9);
+                row.put(backend + "_best_gflops", flops / (t[2] * 1e-3) / 1e9);
             }
             if (row.containsKey("eve_gflops") && row.containsKey("openblas_gflops")) {
                 row.put("ratio", (double) row.get("eve_gflops") / (double) row.get("openblas_gflops"));
+                row.put("ratio_best", (double) row.get("eve_best_gflops") / (double) row.get("openblas_best_gflops"));
             }
             rows.add(row);
         }
@@ -104,12 +113,15 @@ public final class GemmReport {
 
     private static void print(List<Map<String, Object>> rows, int threads) {
         System.out.println();
-        System.out.println("SGEMM, " + threads + " thread(s), GFLOP/s (2 M N K per call); shape = M x K x N");
+        System.out.println("SGEMM, " + threads + " thread(s), GFLOP/s (2 M N K per call) from the mean time of the"
+                + " measurement iterations, and [from the best iteration]; shape = M x K x N");
         System.out.println("| shape | layout | eve GFLOP/s | OpenBLAS GFLOP/s | eve / OpenBLAS |");
         System.out.println("|---|---|---:|---:|---:|");
         for (var r : rows) {
-            System.out.printf(Locale.ROOT, "| %s | %s | %s | %s | %s |%n", r.get("shape"), r.get("layout"),
-                    fmt(r.get("eve_gflops"), "%.1f"), fmt(r.get("openblas_gflops"), "%.1f"), fmt(r.get("ratio"), "%.2fx"));
+            System.out.printf(Locale.ROOT, "| %s | %s | %s [%s] | %s [%s] | %s [%s] |%n", r.get("shape"), r.get("layout"),
+                    fmt(r.get("eve_gflops"), "%.1f"), fmt(r.get("eve_best_gflops"), "%.1f"),
+                    fmt(r.get("openblas_gflops"), "%.1f"), fmt(r.get("openblas_best_gflops"), "%.1f"),
+                    fmt(r.get("ratio"), "%.2fx"), fmt(r.get("ratio_best"), "%.2fx"));
         }
     }
 

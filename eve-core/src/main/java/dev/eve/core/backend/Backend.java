@@ -113,6 +113,26 @@ public interface Backend {
     Tensor[] attentionBackward(Tensor q, Tensor k, Tensor v, Tensor keyMask, float scale,
                                Tensor out, Tensor logsumexp, Tensor gradOut);
 
+    /**
+     * Masked-prediction cross-entropy, fused (llm.c's classifier): row i of {@code hidden} [n, H] (the
+     * rows to score, already gathered) is projected onto the vocabulary, {@code logits[i] = hidden[i] .
+     * weight^T + bias} with weight [V, H] and bias [V] (or null), and scored against {@code targets[i]}
+     * (I64 [n], each in [0, V)). The logits are produced a vocabulary chunk at a time and folded into an
+     * online log-sum-exp, so that no [n, V] tensor exists. Returns {loss [n] = lse - logits[i][target],
+     * lse [n]}, the per-row log-sum-exp saved for {@link #maskedCrossEntropyBackward}.
+     */
+    Tensor[] maskedCrossEntropyForward(Tensor hidden, Tensor weight, Tensor bias, Tensor targets);
+
+    /**
+     * Gradients of {@link #maskedCrossEntropyForward} given {@code rowGrad} [n], the gradient of each
+     * row's loss: with {@code dlogits[i] = (softmax(logits[i]) - onehot(targets[i])) * rowGrad[i]}
+     * (the logits recomputed chunk by chunk from {@code lse}), returns {dHidden [n, H] = dlogits . weight,
+     * dWeight [V, H] = dlogits^T . hidden, dBias [V] = column sums of dlogits}. An entry is null when its
+     * flag is false. Results do not depend on the thread count.
+     */
+    Tensor[] maskedCrossEntropyBackward(Tensor hidden, Tensor weight, Tensor bias, Tensor targets, Tensor lse,
+                                        Tensor rowGrad, boolean needHidden, boolean needWeight, boolean needBias);
+
     // ---------------------------------------------------------------- indexing
 
     /** Selects entries of {@code index} (I64/I32, 1-d) along {@code dim}. */

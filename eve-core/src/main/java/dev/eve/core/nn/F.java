@@ -98,6 +98,21 @@ public final class F {
         return Losses.crossEntropy(logits, target, ignoreIndex, labelSmoothing, reduction);
     }
 
+    /**
+     * Fused masked-prediction loss: cross-entropy of {@code softmax(hidden . weight^T + bias)} against
+     * {@code targets} over the positions whose target is not {@code ignoreIndex}, without materialising
+     * the [rows, V] logits. See {@link Losses#maskedCrossEntropy}.
+     */
+    public static Tensor maskedCrossEntropy(Tensor hidden, Tensor weight, Tensor bias, Tensor targets,
+                                            long ignoreIndex, Reduction reduction) {
+        return Losses.maskedCrossEntropy(hidden, weight, bias, targets, ignoreIndex, reduction);
+    }
+
+    /** {@link #maskedCrossEntropy} with ignore_index -100 and the mean over the valid positions. */
+    public static Tensor maskedCrossEntropy(Tensor hidden, Tensor weight, Tensor bias, Tensor targets) {
+        return Losses.maskedCrossEntropy(hidden, weight, bias, targets, -100, Reduction.MEAN);
+    }
+
     public static Tensor binaryCrossEntropyWithLogits(Tensor logits, Tensor target) {
         return Losses.bceWithLogits(logits, target, Reduction.MEAN);
     }

@@ -44,6 +44,20 @@ public final class Losses {
         };
     }
 
+    /**
+     * Mean (or sum) cross-entropy of {@code softmax(hidden[i] . weight^T + bias)} against {@code targets[i]},
+     * over the rows whose target != {@code ignoreIndex} only: the fused masked-language-model loss. hidden
+     * [N, H] or [B, T, H] (then targets [B, T]), weight [V, H], bias [V] or null, targets integer. Rows with
+     * {@code ignoreIndex} are never projected (they are gathered out first), and the [rows, V] logits are
+     * never materialised: the vocabulary is processed in chunks with an online log-sum-exp. With no valid
+     * row the loss is 0 and the gradients are zero (not PyTorch's NaN mean): a batch where nothing was
+     * masked contributes nothing. F32 only. See {@link MaskedPrediction}.
+     */
+    public static Tensor maskedCrossEntropy(Tensor hidden, Tensor weight, Tensor bias, Tensor targets,
+                                            long ignoreIndex, Reduction reduction) {
+        return MaskedPrediction.crossEntropy(hidden, weight, bias, targets, ignoreIndex, reduction);
+    }
+
     /** Cross-entropy against a probability distribution per row: {@code -sum(p * log_softmax(x))}. */
     public static Tensor crossEntropySoft(Tensor logits, Tensor probs, Reduction reduction) {
         if (!Arrays.equals(logits.shape(), probs.shape()))

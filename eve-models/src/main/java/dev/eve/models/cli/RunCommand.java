@@ -90,7 +90,6 @@ final class RunCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         String t = task.toLowerCase(Locale.ROOT);
         if (!TASKS.contains(t)) throw new IllegalArgumentException("--task must be one of itr_coco, itr_flickr, vqa, nlvr, pretrain; got '" + task + "'");
-        if (t.equals("pretrain")) throw new IllegalArgumentException("--task pretrain is not available yet in this build");
         if (bs != null && bs < 1) throw new IllegalArgumentException("--bs must be positive, got " + bs);
         if (lr != null && !(lr > 0)) throw new IllegalArgumentException("--lr must be positive, got " + lr);
         if (lrMult != null && !(lrMult > 0)) throw new IllegalArgumentException("--lr_mult must be positive, got " + lrMult);

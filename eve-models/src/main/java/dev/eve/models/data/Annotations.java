@@ -18,8 +18,20 @@ final class Annotations {
 
     /** The entries of one or more JSON list files, concatenated as the original does. */
     static List<Entry> read(List<Path> files) {
+        return read(files, false);
+    }
+
+    /**
+     * Like {@link #read(List)}; with {@code allowJsonLines} a file whose first non-blank character is
+     * not '[' is read as JSON lines (one object per non-blank line; the entry index is the line number - 1).
+     */
+    static List<Entry> read(List<Path> files, boolean allowJsonLines) {
         List<Entry> out = new ArrayList<>();
         for (Path f : files) {
+            if (allowJsonLines && !startsWithList(f)) {
+                readLines(f, out);
+                continue;
+            }
             JsonNode root;
             try {
                 root = JSON.readTree(f.toFile());
@@ -36,6 +48,41 @@ final class Annotations {
             }
         }
         return out;
+    }
+
+    private static boolean startsWithList(Path f) {
+        try (java.io.Reader r = java.nio.file.Files.newBufferedReader(f)) {
+            int c;
+            while ((c = r.read()) != -1) if (!Character.isWhitespace(c) && c != 0xFEFF) return c == '[';
+            return true;
+        } catch (NoSuchFileException e) {
+            throw new DataFormatException(f + ": no such file");
+        } catch (IOException e) {
+            throw new DataFormatException(f + ": cannot read: " + e.getMessage(), e);
+        }
+    }
+
+    private static void readLines(Path f, List<Entry> out) {
+        try (java.io.BufferedReader r = java.nio.file.Files.newBufferedReader(f)) {
+            String line;
+            int n = 0;
+            while ((line = r.readLine()) != null) {
+                n++;
+                if (line.isBlank()) continue;
+                JsonNode e;
+                try {
+                    e = JSON.readTree(line);
+                } catch (IOException ex) {
+                    throw new DataFormatException(f + ": line " + n + " is not valid JSON: " + String.valueOf(ex.getMessage()).split("\n")[0]);
+                }
+                if (e == null || !e.isObject()) throw new DataFormatException(f + ": line " + n + " is not a JSON object");
+                out.add(new Entry(f, n - 1, e));
+            }
+        } catch (java.nio.charset.MalformedInputException e) {
+            throw new DataFormatException(f + ": not UTF-8 text");
+        } catch (IOException e) {
+            throw new DataFormatException(f + ": cannot read: " + e.getMessage(), e);
+        }
     }
 
     /** One entry with typed, named access. */

@@ -88,12 +88,22 @@ public final class EncoderLayer extends Module {
     }
 
     public Output forward(Tensor x, Tensor keyMask, Tensor relativeBias, Mode mode, boolean trace) {
+        // The original splits the FFNs at n - pairs.max_tokens and the MoE at the configured vision
+        // token count; for a full vl input (the only one embed() accepts) the two agree.
+        return forward(x, keyMask, relativeBias, mode, mode == Mode.VL ? x.size(1) - numTextTokens : numVisionTokens, trace);
+    }
+
+    /**
+     * One layer over x [B, N, H] whose first {@code visionTokens} tokens are vision tokens in vl mode
+     * (fewer than the configured count when only the visible patches of a masked image are fed).
+     */
+    public Output forward(Tensor x, Tensor keyMask, Tensor relativeBias, Mode mode, int visionTokens, boolean trace) {
         Tensor a = attn.forward(norm1.forward(x), keyMask, relativeBias);
         x = x.add(dropPath.forward(a.mul(parameter("gamma_1"))));
         MoeLayer.Output routed = null;
         Tensor f;
         if (moeLayer) {
-            routed = mlpMoe.moe().forward(norm2Vl.forward(x), mode, index, trace);
+            routed = mlpMoe.moe().forward(norm2Vl.forward(x), mode, visionTokens, index, trace);
             f = routed.output();
         } else if (mode == Mode.VL && useFfn) {
             f = mlpVl.forward(norm2Vl.forward(x));
@@ -101,15 +111,14 @@ public final class EncoderLayer extends Module {
             f = mlpImag.forward(norm2Imag.forward(x));
         } else if (singleFfn.equals("moe")) {
             // As in the original, this branch routes with the default (vl) modality split in every mode.
-            routed = mlpMoe.moe().forward(norm2Imag.forward(x), Mode.VL, index, trace);
+            routed = mlpMoe.moe().forward(norm2Imag.forward(x), Mode.VL, visionTokens, index, trace);
             f = routed.output();
         } else if (mode == Mode.VISION) {
             f = mlpImag.forward(norm2Imag.forward(x));
         } else if (mode == Mode.TEXT) {
             f = mlpText.forward(norm2Text.forward(x));
         } else {
-            // vl: split by the configured text length (pairs.max_tokens), not by the input.
-            int n = x.size(1), split = n - numTextTokens;
+            int n = x.size(1), split = visionTokens;
             Tensor vision = mlpImag.forward(norm2Imag.forward(x.slice(1, 0, split)));
             Tensor text = mlpText.forward(norm2Text.forward(x.slice(1, split, n)));
             f = Tensor.cat(1, vision, text);

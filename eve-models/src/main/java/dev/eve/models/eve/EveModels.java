@@ -21,6 +21,7 @@ public final class EveModels {
             case RETRIEVAL -> new RetrievalModel(config, gen);
             case VQA -> new VqaModel(config, gen);
             case NLVR -> new NlvrModel(config, gen);
+            case PRETRAIN -> new dev.eve.models.eve.heads.PretrainModel(config, dev.eve.models.config.PretrainConfig.defaults(), gen);
         };
     }
 
@@ -29,6 +30,7 @@ public final class EveModels {
         if (model instanceof RetrievalModel r) return r.backbone();
         if (model instanceof VqaModel v) return v.backbone();
         if (model instanceof NlvrModel n) return n.backbone();
+        if (model instanceof dev.eve.models.eve.heads.PretrainModel p) return p.backbone();
         if (model instanceof MultiwayTransformer m) return m;
         throw new IllegalArgumentException("not an EVE model: " + model.getClass().getName());
     }

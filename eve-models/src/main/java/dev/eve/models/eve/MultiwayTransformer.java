@@ -26,8 +26,11 @@ import java.util.List;
  */
 public final class MultiwayTransformer extends Module {
 
-    /** Encoder input: pre-normalised embeddings and the key mask (1 = real token). */
-    public record Embedded(Tensor hidden, Tensor mask) {}
+    /**
+     * Encoder input: pre-normalised embeddings, the key mask (1 = real token) and how many leading
+     * tokens are vision tokens (all in vision mode, none in text mode).
+     */
+    public record Embedded(Tensor hidden, Tensor mask, int visionTokens) {}
 
     /**
      * An encoder pass: the last layer's output (before the final norm), the load-balancing loss of
@@ -89,6 +92,11 @@ public final class MultiwayTransformer extends Module {
         return norm;
     }
 
+    /** The word-embedding matrix [V, H] (tied to the MLM head's output layer in pre-training). */
+    public Tensor wordEmbeddingWeight() {
+        return wordEmbedding.weight();
+    }
+
     /** The MoE layers of the encoder, in layer order. */
     public List<MoeLayer> moeLayers() {
         List<MoeLayer> out = new ArrayList<>();
@@ -136,18 +144,21 @@ public final class MultiwayTransformer extends Module {
     /** The original's {@code pre_forward}: embeddings of the mode, joined for vl, then pre_layrnorm. */
     public Embedded embed(Tensor image, Tensor ids, Tensor atts, Mode mode) {
         Tensor hidden, mask;
+        int visionTokens;
         switch (mode) {
             case VISION -> {
                 require(image, "image", mode);
                 Tensor[] v = visionEmbeddings(image);
                 hidden = v[0];
                 mask = v[1];
+                visionTokens = hidden.size(1);
             }
             case TEXT -> {
                 require(ids, "text ids", mode);
                 Tensor[] t = textEmbeddings(ids, atts);
                 hidden = t[0];
                 mask = t[1];
+                visionTokens = 0;
             }
             default -> {
                 require(image, "image", mode);
@@ -160,9 +171,39 @@ public final class MultiwayTransformer extends Module {
                 Tensor[] v = visionEmbeddings(image), t = textEmbeddings(ids, atts);
                 hidden = Tensor.cat(1, v[0], t[0]);
                 mask = Tensor.cat(1, v[1], t[1]);
+                visionTokens = v[0].size(1);
             }
         }
-        return new Embedded(preLayrnorm.forward(hidden), mask);
+        return new Embedded(preLayrnorm.forward(hidden), mask, visionTokens);
+    }
+
+    /**
+     * The vl input of masked pre-training (the original's {@code vision_ids_keep} path): CLS plus
+     * only the kept patches {@code idsKeep} [B, K] (indices into the row-major patch grid), followed
+     * by the text. Unlike the original, whose ids_keep branch computes patches + positions and then
+     * gathers from the patches without them, the kept patches carry their absolute positions: an
+     * encoder that never sees where a patch is cannot learn where the masked ones were.
+     */
+    public Embedded embedVisible(Tensor image, Tensor idsKeep, Tensor ids, Tensor atts) {
+        require(image, "image", Mode.VL);
+        require(ids, "text ids", Mode.VL);
+        if (config.relativePositionEmbed())
+            throw new IllegalArgumentException("masked pre-training needs absolute position embeddings (relative_position_embed is true)");
+        int b = image.size(0), h = config.hiddenSize(), patches = config.numVisionTokens() - 1;
+        if (idsKeep.dim() != 2 || idsKeep.size(0) != b || !idsKeep.dtype().isInteger())
+            throw new IllegalArgumentException("ids_keep must be an integer [" + b + ", K] tensor, got " + idsKeep.dtype() + " " + Shapes.format(idsKeep.shape()));
+        if (idsKeep.numel() > 0 && (idsKeep.min().longItem() < 0 || idsKeep.max().longItem() >= patches))
+            throw new IllegalArgumentException("ids_keep holds a patch index outside [0, " + patches + ")");
+        if (image.size(0) != ids.size(0))
+            throw new IllegalArgumentException("batch of " + image.size(0) + " images but " + ids.size(0) + " texts");
+        Tensor full = visionEmbeddings(image)[0];                        // CLS + all patches, positions and type added
+        Tensor kept = full.slice(1, 1, patches + 1)
+                .gather(1, idsKeep.to(DType.I64).unsqueeze(-1).expand(b, idsKeep.size(1), h));
+        Tensor vision = Tensor.cat(1, full.slice(1, 0, 1), kept);
+        Tensor[] t = textEmbeddings(ids, atts);
+        Tensor hidden = Tensor.cat(1, vision, t[0]);
+        Tensor mask = Tensor.cat(1, Tensor.ones(b, vision.size(1)), t[1]);
+        return new Embedded(preLayrnorm.forward(hidden), mask, vision.size(1));
     }
 
     private static void require(Tensor t, String what, Mode mode) {
@@ -183,9 +224,9 @@ public final class MultiwayTransformer extends Module {
             EncoderLayer layer = encoder.layer(i);
             Tensor bias = biases == null ? null : biases.get(i);
             if (config.gradientCheckpointing() && isTraining() && layer.moe() == null) {
-                x = Checkpoint.apply(t -> layer.forward(t, keyMask, bias, mode, false).hidden(), x);
+                x = Checkpoint.apply(t -> layer.forward(t, keyMask, bias, mode, e.visionTokens(), false).hidden(), x);
             } else {
-                EncoderLayer.Output out = layer.forward(x, keyMask, bias, mode, trace);
+                EncoderLayer.Output out = layer.forward(x, keyMask, bias, mode, e.visionTokens(), trace);
                 x = out.hidden();
                 if (out.moe() != null) {
                     aux.add(out.moe().lAux());

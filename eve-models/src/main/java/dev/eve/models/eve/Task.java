@@ -3,21 +3,23 @@ package dev.eve.models.eve;
 import java.util.Locale;
 import java.util.Map;
 
-/** The fine-tuning tasks whose heads a checkpoint can carry. */
+/** The tasks whose heads a checkpoint can carry: pre-training and the fine-tuning tasks. */
 public enum Task {
-    RETRIEVAL, VQA, NLVR;
+    PRETRAIN, RETRIEVAL, VQA, NLVR;
 
     public static Task parse(String s) {
         return switch (s.trim().toLowerCase(Locale.ROOT)) {
             case "retrieval", "itr", "itr_coco", "itr_flickr" -> RETRIEVAL;
             case "vqa" -> VQA;
             case "nlvr", "nlvr2" -> NLVR;
-            default -> throw new IllegalArgumentException("unknown task '" + s + "' (retrieval, vqa or nlvr)");
+            case "pretrain", "pretraining" -> PRETRAIN;
+            default -> throw new IllegalArgumentException("unknown task '" + s + "' (pretrain, retrieval, vqa or nlvr)");
         };
     }
 
     /** Guesses the task from the head parameters present in a state dict, or null. */
     public static Task detect(Map<String, ?> stateDict) {
+        if (stateDict.containsKey("mlm_head.bias") || stateDict.containsKey("mim_decoder.mask_token")) return PRETRAIN;
         if (stateDict.containsKey("itm_head.weight") || stateDict.containsKey("itc_temp")) return RETRIEVAL;
         if (stateDict.containsKey("nlvr2_output.weight") || stateDict.containsKey("attn1.in_proj_weight")) return NLVR;
         if (stateDict.containsKey("output.3.weight")) {

@@ -7,8 +7,10 @@ import dev.eve.core.tensor.Generator;
 import dev.eve.core.tensor.Tensor;
 import dev.eve.models.config.EveConfig;
 import dev.eve.models.config.MoeParams;
+import dev.eve.models.config.PretrainConfig;
 import dev.eve.models.config.TaskConfig;
 import dev.eve.models.data.NlvrData;
+import dev.eve.models.data.PretrainData;
 import dev.eve.models.data.RetrievalData;
 import dev.eve.models.data.VqaData;
 import dev.eve.models.data.image.ImageTransforms;
@@ -16,10 +18,12 @@ import dev.eve.models.eve.EveCheckpoint;
 import dev.eve.models.eve.EveModels;
 import dev.eve.models.eve.Task;
 import dev.eve.models.eve.heads.NlvrModel;
+import dev.eve.models.eve.heads.PretrainModel;
 import dev.eve.models.eve.heads.RetrievalModel;
 import dev.eve.models.eve.heads.VqaModel;
 import dev.eve.models.tasks.nlvr.NlvrEvaluator;
 import dev.eve.models.tasks.nlvr.NlvrTask;
+import dev.eve.models.tasks.pretrain.PretrainTask;
 import dev.eve.models.tasks.retrieval.RetrievalEvaluator;
 import dev.eve.models.tasks.retrieval.RetrievalTask;
 import dev.eve.models.tasks.vqa.VqaEvaluator;
@@ -59,6 +63,7 @@ public final class TaskRunner {
     /** Runs the task; returns the evaluation (with --evaluate) or the training summary. */
     public static Map<String, Object> run(Options o) throws IOException {
         Task task = Task.parse(o.task().startsWith("itr") ? "retrieval" : o.task());
+        if (task == Task.PRETRAIN) return pretrain(o);
         Recipe recipe = Recipe.of(o.task());
         TaskConfig cfg = TaskConfig.load(o.config());
         if (o.vlmoConfig() != null) cfg = cfg.with("vlmo_config", o.vlmoConfig());
@@ -185,6 +190,51 @@ public final class TaskRunner {
                         cfg.integer("batch_size", cfg.integer("batch_size_test", 16)), gate, out);
                 return new Trainer<>((NlvrModel) net, () -> new NlvrModel(replicaConfig, null), t, s, fresh).fit();
             }
+        }
+    }
+
+    /**
+     * Masked-signal-modeling pre-training: from scratch, or continued from {@code --checkpoint}
+     * (any EVE checkpoint; its backbone, and its pre-training heads if it has them, are loaded).
+     */
+    private static Map<String, Object> pretrain(Options o) throws IOException {
+        if (o.evaluate()) throw new IllegalArgumentException("--evaluate is not defined for pretrain (its evaluation is the held-out loss of each epoch)");
+        TaskConfig cfg = TaskConfig.load(o.config());
+        if (o.vlmoConfig() != null) cfg = cfg.with("vlmo_config", o.vlmoConfig());
+        EveConfig model = cfg.modelConfig();
+        model = model.withMoe(model.moe().withNoise(MoeParams.GumbelNoise.TRAINING_ONLY));
+        PretrainConfig pre = PretrainConfig.from(cfg);
+        Tokenizer tokenizer = Tokenizers.load(cfg.path("text_encoder") == null ? missing(cfg, "text_encoder") : cfg.path("text_encoder"));
+        if (tokenizer.vocabSize() > model.vocabSize())
+            throw new IllegalArgumentException(tokenizer.describe() + " has " + tokenizer.vocabSize() + " ids but the model's vocab_size is " + model.vocabSize());
+        long seed = o.seed() != null ? o.seed() : (long) cfg.section("accelerator").number("RNG_SEED", 42);
+        EveConfig built = model;
+        PretrainModel net = new PretrainModel(model, pre, new Generator(seed));
+        Set<String> fresh = new HashSet<>(net.namedParameters().keySet());
+        if (o.checkpoint() != null) {
+            LoadReport report = EveCheckpoint.apply(net, EveCheckpoint.read(o.checkpoint(), model), o.checkpoint(), false);
+            fresh.retainAll(report.missing());
+            LOG.info("loaded {}: {}", o.checkpoint(), report.summary());
+        }
+        List<PretrainData.Pair> train = PretrainData.read(cfg.paths("train_file"), cfg.path("image_root"));
+        List<PretrainData.Pair> heldOut = cfg.has("test_file") ? PretrainData.read(cfg.paths("test_file"), cfg.path("image_root")) : List.of();
+        TaskConfig opt = cfg.section("optimizer"), sched = cfg.section("schedular"), acc = cfg.section("accelerator");
+        int batch = o.bs() != null ? o.bs() : cfg.integer("batch_size_train", cfg.integer("batch_size", 32)) * o.replicas();
+        int epochs = o.epochs() != null ? o.epochs() : sched.integer("epochs", 10);
+        // From scratch every parameter is "new"; lr_mult only matters when continuing from a checkpoint.
+        double lrMult = o.lrMult() != null ? o.lrMult() : opt.number("lr_mult", 1);
+        Trainer.Settings s = new Trainer.Settings(epochs, batch, o.replicas(), o.lr() != null ? o.lr() : opt.number("lr", 1.5e-4), lrMult,
+                opt.number("weight_decay", 0.05), sched.string("sched", "cos"), sched.number("num_warmup_steps", 0.05),
+                acc.number("CLIP_GRAD_NORM", 1.0), acc.integer("GRAD_ACCUMULATE_STEPS", 1), seed, o.outputDir(), o.outputHdfs(),
+                o.resume(), o.checkpointEvery(), o.onNonFinite(), o.stopAfterEpochs());
+        String aug = o.augmentation() != null ? o.augmentation() : cfg.string("augmentation", "resize");
+        int res = model.imageRes();
+        try (TaskImages images = new TaskImages(res)) {
+            var transform = aug.equalsIgnoreCase("resize") ? ImageTransforms.test(res)
+                    : ImageTransforms.train(ImageTransforms.Augmentation.parse(aug), res);
+            PretrainTask t = new PretrainTask(tokenizer, images, transform, train, heldOut, cfg.integer("max_tokens", 40), pre,
+                    cfg.integer("batch_size_test", 32), o.outputDir());
+            return new Trainer<>(net, () -> new PretrainModel(built, pre, null), t, s, fresh).fit();
         }
     }
 

@@ -17,19 +17,39 @@ public final class TextBatches {
 
     private TextBatches() {}
 
+    /** A padded batch as flat row-major arrays of B x L: ids, attention mask and special-tokens mask. */
+    public record Arrays(long[] ids, long[] mask, int[] special, int batch, int length) {
+        public Tensor idsTensor() {
+            return Tensor.of(ids, batch, length);
+        }
+
+        public Tensor maskTensor() {
+            return Tensor.of(mask, batch, length);
+        }
+    }
+
     /** {ids, mask}, both [B, L] I64. */
     public static Tensor[] encode(Tokenizer tokenizer, List<String> texts, int length) {
+        Arrays a = encodeArrays(tokenizer, texts, length);
+        return new Tensor[] {a.idsTensor(), a.maskTensor()};
+    }
+
+    /** The batch as arrays, with the special-tokens mask (padding counts as special). */
+    public static Arrays encodeArrays(Tokenizer tokenizer, List<String> texts, int length) {
         BatchOptions options = BatchOptions.maxLength(length);
         if (tokenizer.padToken() == null) options = options.withPadToken(tokenizer.idToPiece(0));
         BatchEncoding enc = tokenizer.encodeBatch(texts, options);
-        int[][] ids = enc.inputIds(), mask = enc.attentionMask();
         long[] i = new long[texts.size() * length], m = new long[texts.size() * length];
-        for (int b = 0; b < ids.length; b++) {
+        int[] special = new int[texts.size() * length];
+        for (int b = 0; b < texts.size(); b++) {
+            var e = enc.encodings().get(b);
+            int[] ids = e.ids(), mask = e.attentionMask(), sp = e.specialTokensMask();
             for (int t = 0; t < length; t++) {
-                i[b * length + t] = ids[b][t];
-                m[b * length + t] = mask[b][t];
+                i[b * length + t] = ids[t];
+                m[b * length + t] = mask[t];
+                special[b * length + t] = sp[t] != 0 || mask[t] == 0 ? 1 : 0;
             }
         }
-        return new Tensor[] {Tensor.of(i, texts.size(), length), Tensor.of(m, texts.size(), length)};
+        return new Arrays(i, m, special, texts.size(), length);
     }
 }

@@ -53,6 +53,27 @@ public final class MetricsLog implements AutoCloseable {
         log(m);
     }
 
+    /**
+     * Reads a metrics file back, one map per line; a torn last line (the process was killed while
+     * writing it) is ignored.
+     */
+    public static java.util.List<Map<String, Object>> read(Path path) {
+        java.util.List<Map<String, Object>> rows = new java.util.ArrayList<>();
+        try {
+            for (String line : Files.readAllLines(path, StandardCharsets.UTF_8)) {
+                if (line.isBlank()) continue;
+                try {
+                    rows.add(JSON.readValue(line, new com.fasterxml.jackson.core.type.TypeReference<LinkedHashMap<String, Object>>() {}));
+                } catch (IOException e) {
+                    break;
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read metrics file " + path + ": " + e.getMessage(), e);
+        }
+        return rows;
+    }
+
     @Override
     public void close() {
         try {

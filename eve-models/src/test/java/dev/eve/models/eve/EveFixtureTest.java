@@ -100,7 +100,7 @@ class EveFixtureTest {
         Map<String, Tensor> inputs = SafeTensors.load(caseDir(name).resolve("inputs.safetensors"));
         Map<String, Tensor> expected = SafeTensors.load(caseDir(name).resolve("expected.safetensors"));
         List<String> checked = new ArrayList<>();
-        for (Task task : Task.values()) {
+        for (Task task : new Task[] {Task.RETRIEVAL, Task.VQA, Task.NLVR}) {
             Map<String, Tensor> got = new FeatureExtractor(load(name, task)).run(inputs);
             for (Map.Entry<String, Tensor> e : expected.entrySet()) {
                 String key = e.getKey();

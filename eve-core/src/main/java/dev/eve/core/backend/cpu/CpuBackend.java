@@ -211,6 +211,20 @@ public final class CpuBackend implements Backend {
                 out.contiguous(), logsumexp.contiguous(), gradOut.contiguous());
     }
 
+    @Override
+    public Tensor[] maskedCrossEntropyForward(Tensor hidden, Tensor weight, Tensor bias, Tensor targets) {
+        return MaskedPredictionKernels.forward(hidden.contiguous(), weight.contiguous(),
+                bias == null ? null : bias.contiguous(), targets);
+    }
+
+    @Override
+    public Tensor[] maskedCrossEntropyBackward(Tensor hidden, Tensor weight, Tensor bias, Tensor targets, Tensor lse,
+                                               Tensor rowGrad, boolean needHidden, boolean needWeight, boolean needBias) {
+        return MaskedPredictionKernels.backward(hidden.contiguous(), weight.contiguous(),
+                bias == null ? null : bias.contiguous(), targets, lse.contiguous(), rowGrad.contiguous(),
+                needHidden, needWeight, needBias && bias != null);
+    }
+
     // ---------------------------------------------------------------- indexing
 
     @Override

@@ -75,8 +75,17 @@ public final class MoeLayer extends Module {
      * record; {@code trace} keeps logits, input and output tensors in it.
      */
     public Output forward(Tensor x, Mode mode, int layerIndex, boolean trace) {
+        return forward(x, mode, numVisionTokens, layerIndex, trace);
+    }
+
+    /**
+     * Like {@link #forward(Tensor, Mode, int, boolean)} with the number of leading vision tokens of a
+     * vl sequence given explicitly: pre-training feeds only the visible patches, so the sequence
+     * holds fewer vision tokens than the configured image has.
+     */
+    public Output forward(Tensor x, Mode mode, int visionTokens, int layerIndex, boolean trace) {
         int b = x.size(0), t = x.size(1), h = x.size(2);
-        Tensor shifted = shift(x, mode);
+        Tensor shifted = shift(x, mode, visionTokens);
         Tensor tokens = shifted.reshape(b * t, h);
         int s = b * t, e = params.numExperts();
 
@@ -104,13 +113,13 @@ public final class MoeLayer extends Module {
         float[] wf1 = w1.detach().toFloatArray(), wf2 = w2 == null ? new float[s] : w2.detach().toFloatArray();
         MoeRouting routing = new MoeRouting(layerIndex, mode, plan, wf1, wf2, lAux.item(),
                 trace ? logits.detach() : null, trace ? x.detach() : null, trace ? out.detach() : null);
-        stats.add(mode, plan);
+        stats.add(mode, plan, t, visionTokens);
         last = routing;
         return new Output(out, lAux, routing);
     }
 
-    /** Adds the modality embedding: the first numVisionTokens tokens are vision in vl mode. */
-    private Tensor shift(Tensor x, Mode mode) {
+    /** Adds the modality embedding: the first visionTokens tokens are vision in vl mode. */
+    private Tensor shift(Tensor x, Mode mode, int visionTokens) {
         if (!params.typeRoute()) return x;
         Tensor vision = parameter("vision_embed"), text = parameter("text_embed");
         return switch (mode) {
@@ -118,7 +127,7 @@ public final class MoeLayer extends Module {
             case TEXT -> x.add(text);
             case VL -> {
                 int t = x.size(1);
-                int nv = Math.min(numVisionTokens, t);
+                int nv = Math.min(visionTokens, t);
                 Tensor v = x.slice(1, 0, nv).add(vision);
                 yield nv == t ? v : Tensor.cat(1, v, x.slice(1, nv, t).add(text));
             }
@@ -208,7 +217,7 @@ public final class MoeLayer extends Module {
     /** Evaluates the router alone (no grad), e.g. for routing reports. */
     public RoutingPlan route(Tensor x, Mode mode) {
         try (var ignored = NoGrad.enter()) {
-            Tensor tokens = shift(x, mode).reshape(-1, x.size(-1));
+            Tensor tokens = shift(x, mode, numVisionTokens).reshape(-1, x.size(-1));
             Tensor logits = gate.logits(tokens);
             return plan(logits.softmax(1), logits, tokens.size(0), params.numExperts());
         }

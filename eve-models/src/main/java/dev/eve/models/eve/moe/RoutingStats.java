@@ -6,8 +6,10 @@ import java.util.EnumMap;
 import java.util.Map;
 
 /**
- * Running routing statistics of one MoE layer per modality: first-choice tokens per expert, kept
- * assignments per expert and dropped assignments, summed over forward passes until {@link #reset()}.
+ * Running routing statistics of one MoE layer, summed over forward passes until {@link #reset()}:
+ * per pass mode (vision / text / vl passes) and per token modality (image tokens and text tokens,
+ * whatever pass they were in — what "expert load per modality" means): first-choice tokens per
+ * expert, kept assignments per expert and dropped assignments.
  */
 public final class RoutingStats {
 
@@ -22,14 +24,40 @@ public final class RoutingStats {
         }
     }
 
+    /** The modality of a token. */
+    public enum Modality { IMAGE, TEXT }
+
     private final int experts;
     private final Map<Mode, Counts> byMode = new EnumMap<>(Mode.class);
+    private final Map<Modality, Counts> byModality = new EnumMap<>(Modality.class);
 
     public RoutingStats(int experts) {
         this.experts = experts;
     }
 
-    synchronized void add(Mode mode, RoutingPlan plan) {
+    /**
+     * Adds a router call over sequences of {@code sequence} tokens whose first {@code visionTokens}
+     * are image tokens in vl mode.
+     */
+    synchronized void add(Mode mode, RoutingPlan plan, int sequence, int visionTokens) {
+        add(mode, plan);
+        for (int s = 0; s < plan.tokens(); s++) {
+            boolean image = mode == Mode.VISION || (mode == Mode.VL && s % sequence < visionTokens);
+            Counts c = byModality.computeIfAbsent(image ? Modality.IMAGE : Modality.TEXT, m -> new Counts(experts));
+            c.tokens++;
+            c.firstChoice[plan.expert1()[s]]++;
+            boolean k1 = plan.kept1()[s], k2 = plan.topk() == 2 && plan.kept2()[s];
+            if (k1) c.assigned[plan.expert1()[s]]++;
+            else c.dropped1++;
+            if (plan.topk() == 2) {
+                if (k2) c.assigned[plan.expert2()[s]]++;
+                else c.dropped2++;
+            }
+            if (!k1 && !k2) c.droppedAll++;
+        }
+    }
+
+    private void add(Mode mode, RoutingPlan plan) {
         Counts c = byMode.computeIfAbsent(mode, m -> new Counts(experts));
         long[] assigned = plan.assignedPerExpert();
         for (int e = 0; e < experts; e++) {
@@ -49,7 +77,13 @@ public final class RoutingStats {
         return byMode.get(mode);
     }
 
+    /** Totals for the tokens of a modality, or null if none was routed. */
+    public synchronized Counts get(Modality modality) {
+        return byModality.get(modality);
+    }
+
     public synchronized void reset() {
         byMode.clear();
+        byModality.clear();
     }
 }
