@@ -29,9 +29,17 @@ public final class AtomicFiles {
     public static void write(Path target, Writer writer) {
         Path dir = target.toAbsolutePath().getParent();
         Path tmp = null;
+        String phase = "";
         try {
-            Files.createDirectories(dir);
-            tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
+            if (!Files.isDirectory(dir)) {
+                phase = "cannot create the folder " + dir + ": ";
+                Files.createDirectories(dir);
+                // The new folder's own entry must be durable too, not only the file inside it.
+                if (dir.getParent() != null) syncDirectory(dir.getParent());
+            }
+            phase = "cannot create a file in " + dir + ": ";
+            tmp = Files.createTempFile(dir, tempPrefix(target), ".tmp");
+            phase = "";
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
                 OutputStream out = new java.io.BufferedOutputStream(Channels.newOutputStream(ch), 1 << 20);
                 writer.write(out);
@@ -39,6 +47,7 @@ public final class AtomicFiles {
                 ch.force(true);
             }
             keepPermissions(tmp, target);
+            phase = "cannot replace it: ";
             try {
                 Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
@@ -47,7 +56,7 @@ public final class AtomicFiles {
             tmp = null;
             syncDirectory(dir);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + target + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot write " + target + ": " + phase + reason(e), e);
         } finally {
             if (tmp != null) {
                 try {
@@ -57,6 +66,50 @@ public final class AtomicFiles {
                 }
             }
         }
+    }
+
+    /** What went wrong, in words: the JDK's file-system exceptions often carry only the path. */
+    static String reason(IOException e) {
+        if (e instanceof java.nio.file.FileSystemException f) {
+            String file = f.getFile() == null ? "" : f.getFile();
+            if (f.getReason() != null && !f.getReason().isBlank()) return f.getReason() + (file.isEmpty() ? "" : " (" + file + ")");
+            if (e instanceof java.nio.file.NoSuchFileException) return "no such file or directory (" + file + ")";
+            if (e instanceof java.nio.file.AccessDeniedException) return "permission denied (" + file + ")";
+            if (e instanceof java.nio.file.FileAlreadyExistsException) return file + " exists and is not a directory";
+            if (e instanceof java.nio.file.NotDirectoryException) return "not a directory (" + file + ")";
+        }
+        String m = e.getMessage();
+        return m == null || m.isBlank() ? e.getClass().getSimpleName() : m;
+    }
+
+    private static String tempPrefix(Path target) {
+        return "." + target.getFileName() + ".";
+    }
+
+    /** True when {@code file} is a temporary file of a {@link #write} to {@code target}. */
+    public static boolean isTemporaryOf(Path file, Path target) {
+        String n = file.getFileName().toString();
+        String prefix = tempPrefix(target);
+        return n.startsWith(prefix) && n.endsWith(".tmp") && n.length() > prefix.length() + 4;
+    }
+
+    /**
+     * Deletes the temporary files that writes to {@code target} left behind when their process was
+     * killed (a killed write leaves {@code target} as it was, plus such a file). Call it only when no
+     * other process is writing {@code target}. Returns how many were removed.
+     */
+    public static int removeStaleTemporaries(Path target) {
+        Path dir = target.toAbsolutePath().getParent();
+        if (!Files.isDirectory(dir)) return 0;
+        int removed = 0;
+        try (var files = Files.list(dir)) {
+            for (Path p : (Iterable<Path>) files::iterator) {
+                if (isTemporaryOf(p, target) && Files.isRegularFile(p) && Files.deleteIfExists(p)) removed++;
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot clean up temporary files of " + target + ": " + e.getMessage(), e);
+        }
+        return removed;
     }
 
     /** Writes a byte array atomically. */

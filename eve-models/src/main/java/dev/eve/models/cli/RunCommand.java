@@ -38,7 +38,7 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--output_hdfs", description = "A second output location that receives a copy of every result file.")
     Path outputHdfs;
 
-    @Option(names = "--augmentation", description = "None, color or rand.")
+    @Option(names = "--augmentation", description = "None, color, rand (the original's) or resize (no random augmentation).")
     String augmentation;
 
     @Option(names = "--bs", description = "Total batch size (over all replicas).")
@@ -86,25 +86,55 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--debug", description = "Show stack traces on errors.")
     boolean debug;
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    /** A wrong flag value: a usage error (one line, exit code 2), like picocli's own. */
+    private picocli.CommandLine.ParameterException bad(String message) {
+        return new picocli.CommandLine.ParameterException(spec.commandLine(), message);
+    }
+
     @Override
     public Integer call() throws Exception {
         String t = task.toLowerCase(Locale.ROOT);
-        if (!TASKS.contains(t)) throw new IllegalArgumentException("--task must be one of itr_coco, itr_flickr, vqa, nlvr, pretrain; got '" + task + "'");
-        if (bs != null && bs < 1) throw new IllegalArgumentException("--bs must be positive, got " + bs);
-        if (lr != null && !(lr > 0)) throw new IllegalArgumentException("--lr must be positive, got " + lr);
-        if (lrMult != null && !(lrMult > 0)) throw new IllegalArgumentException("--lr_mult must be positive, got " + lrMult);
-        if (kTest != null && kTest < 0) throw new IllegalArgumentException("--k_test must be >= 0, got " + kTest);
-        if (epochs != null && epochs < 1) throw new IllegalArgumentException("--epochs must be >= 1, got " + epochs);
-        if (checkpointEvery < 0) throw new IllegalArgumentException("--checkpoint-every must be >= 0");
-        if (stopAfterEpochs < 0) throw new IllegalArgumentException("--stop-after-epochs must be >= 0");
-        if (augmentation != null) dev.eve.models.data.image.ImageTransforms.Augmentation.parse(augmentation);
-        int replicas = replicas(dist);
+        if (!TASKS.contains(t)) throw bad("--task must be one of itr_coco, itr_flickr, vqa, nlvr, pretrain; got '" + task + "'");
+        if (bs != null && bs < 1) throw bad("--bs must be positive, got " + bs);
+        if (lr != null && !(lr > 0 && lr < Double.POSITIVE_INFINITY)) throw bad("--lr must be positive and finite, got " + lr);
+        if (lrMult != null && !(lrMult > 0 && lrMult < Double.POSITIVE_INFINITY)) throw bad("--lr_mult must be positive and finite, got " + lrMult);
+        if (kTest != null && kTest < 0) throw bad("--k_test must be >= 0, got " + kTest);
+        if (epochs != null && epochs < 1) throw bad("--epochs must be >= 1, got " + epochs);
+        if (checkpointEvery < 0) throw bad("--checkpoint-every must be >= 0, got " + checkpointEvery);
+        if (stopAfterEpochs < 0) throw bad("--stop-after-epochs must be >= 0, got " + stopAfterEpochs);
+        int replicas;
+        try {
+            if (augmentation != null) dev.eve.models.data.image.ImageTransforms.Augmentation.parse(augmentation);
+            replicas = replicas(dist);
+        } catch (IllegalArgumentException e) {
+            throw bad(e.getMessage());
+        }
+        checkOutputDir(outputDir, "--output_dir");
         var options = new TaskRunner.Options(t, config, checkpoint, outputDir, outputHdfs, augmentation, bs, lr, lrMult, kTest,
                 vlmoConfig, evaluate, biattn, epochs, seed, resume, replicas, !noRecipe,
                 skipNonFinite ? Trainer.NonFinite.SKIP : Trainer.NonFinite.STOP, checkpointEvery, stopAfterEpochs);
         Map<String, Object> result = TaskRunner.run(options);
         System.out.println(new ObjectMapper().writeValueAsString(result));
         return 0;
+    }
+
+    /** The output folder is made and probed before anything slow, so a bad one fails at once, by name. */
+    static void checkOutputDir(Path dir, String flag) {
+        try {
+            java.nio.file.Files.createDirectories(dir);
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+            throw new IllegalArgumentException(flag + " " + dir + ": exists and is not a directory");
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException(flag + " " + dir + ": cannot create it (" + EveCommand.describe(e) + ")");
+        }
+        try {
+            java.nio.file.Files.delete(java.nio.file.Files.createTempFile(dir, ".eve-write-check", ".tmp"));
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException(flag + " " + dir + ": not writable (" + EveCommand.describe(e) + ")");
+        }
     }
 
     /** all / cpu -> 1 replica (the CPU backend already uses every core); cpu:N -> N thread replicas. */

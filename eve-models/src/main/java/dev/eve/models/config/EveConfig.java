@@ -158,7 +158,7 @@ public record EveConfig(
 
     private static JsonNode readJson(Path path) {
         try {
-            String text = Files.readString(path);
+            String text = readText(path);
             if (path.toString().endsWith(".yaml") || path.toString().endsWith(".yml"))
                 throw new ConfigException(path + ": YAML task configs are read by the task runner; give the model config JSON here");
             return JSON.readTree(text);
@@ -170,16 +170,38 @@ public record EveConfig(
         }
     }
 
+    /** Configs are a few kilobytes; a larger "config" (or a device such as /dev/zero) is refused before it is read. */
+    static final long MAX_CONFIG_BYTES = 16L << 20;
+
+    /** The text of a config file: a regular file of at most {@link #MAX_CONFIG_BYTES}, read as UTF-8. */
+    static String readText(Path path) throws IOException {
+        if (Files.exists(path) && !Files.isRegularFile(path))
+            throw new ConfigException(path + ": not a regular file");
+        if (Files.isRegularFile(path) && Files.size(path) > MAX_CONFIG_BYTES)
+            throw new ConfigException(path + ": " + Files.size(path) + " bytes is too large for a config (limit " + MAX_CONFIG_BYTES + ")");
+        return Files.readString(path);
+    }
+
     /** Builds a config from a JSON object; {@code source} names it in errors; {@code dir} resolves vlmo_config. */
     public static EveConfig fromJson(ObjectNode root, String source, Path dir) {
         ObjectNode merged = root.deepCopy();
         if (root.has("vlmo_config") && !root.has("vision_width")) {
             String ref = root.get("vlmo_config").asText();
-            Path p = dir == null ? Path.of(ref) : dir.resolve(ref);
+            Path p;
+            try {
+                p = dir == null ? Path.of(ref) : dir.resolve(ref);
+            } catch (java.nio.file.InvalidPathException e) {
+                throw new ConfigException(source + ": vlmo_config '" + ref + "' is not a file path (" + e.getReason() + ")");
+            }
             ObjectNode model;
             if (Files.exists(p)) {
-                JsonNode m = readJson(p);
-                if (!m.isObject()) throw new ConfigException(p + ": expected a JSON object");
+                JsonNode m;
+                try {
+                    m = readJson(p);
+                } catch (ConfigException e) {
+                    throw new ConfigException(source + ": vlmo_config: " + e.getMessage(), e);
+                }
+                if (!m.isObject()) throw new ConfigException(source + ": vlmo_config: " + p + ": expected a JSON object");
                 model = (ObjectNode) m;
             } else if (ref.contains("vlmoB")) {
                 model = (ObjectNode) preset("base").toModelJson();

@@ -40,10 +40,16 @@ public record PretrainConfig(double imageMaskRatio, double textMaskRatio, boolea
     public static PretrainConfig from(TaskConfig cfg) {
         PretrainConfig d = defaults();
         int width = cfg.integer("mim_decoder_width", d.decoderWidth());
-        return new PretrainConfig(cfg.number("mask_ratio_image", d.imageMaskRatio()), cfg.number("mask_ratio_text", d.textMaskRatio()),
-                cfg.bool("mlm_random_replace", d.randomReplace()), cfg.string("mask_token", null),
-                cfg.integer("mim_decoder_depth", d.decoderDepth()), width,
-                cfg.integer("mim_decoder_heads", Math.max(1, width / 64)), cfg.bool("norm_pix_loss", d.normPixelTarget()));
+        double imageRatio = cfg.number("mask_ratio_image", d.imageMaskRatio()), textRatio = cfg.number("mask_ratio_text", d.textMaskRatio());
+        boolean randomReplace = cfg.bool("mlm_random_replace", d.randomReplace());
+        String maskToken = cfg.string("mask_token", null);
+        int depth = cfg.integer("mim_decoder_depth", d.decoderDepth()), heads = cfg.integer("mim_decoder_heads", Math.max(1, width / 64));
+        boolean normPix = cfg.bool("norm_pix_loss", d.normPixelTarget());
+        try {
+            return new PretrainConfig(imageRatio, textRatio, randomReplace, maskToken, depth, width, heads, normPix);
+        } catch (ConfigException e) {
+            throw new ConfigException(cfg.source() + ": " + e.getMessage(), e);
+        }
     }
 
     public PretrainConfig withDecoder(int depth, int width, int heads) {

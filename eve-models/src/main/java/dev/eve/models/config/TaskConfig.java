@@ -39,7 +39,7 @@ public final class TaskConfig {
     public static TaskConfig load(Path file) {
         JsonNode node;
         try {
-            String text = Files.readString(file);
+            String text = EveConfig.readText(file);
             node = file.toString().endsWith(".json") ? JSON.readTree(text) : YAML.readTree(text);
         } catch (NoSuchFileException e) {
             throw new ConfigException(file + ": no such file");
@@ -171,7 +171,12 @@ public final class TaskConfig {
     }
 
     public Path resolve(String p) {
-        Path path = Path.of(p);
+        Path path;
+        try {
+            path = Path.of(p);
+        } catch (java.nio.file.InvalidPathException e) {
+            throw new ConfigException(source + ": '" + p + "' is not a file path (" + e.getReason() + ")");
+        }
         return path.isAbsolute() || dir == null ? path : dir.resolve(path).normalize();
     }
 
@@ -187,11 +192,14 @@ public final class TaskConfig {
         ObjectNode model;
         if (Files.exists(modelFile)) {
             try {
-                JsonNode m = JSON.readTree(Files.readString(modelFile));
-                if (!m.isObject()) throw new ConfigException(modelFile + ": expected a JSON object");
+                JsonNode m = JSON.readTree(EveConfig.readText(modelFile));
+                if (!m.isObject()) throw new ConfigException(source + ": vlmo_config: " + modelFile + ": expected a JSON object");
                 model = (ObjectNode) m;
             } catch (IOException e) {
-                throw new ConfigException(modelFile + ": not valid JSON: " + String.valueOf(e.getMessage()).split("\n")[0], e);
+                throw new ConfigException(source + ": vlmo_config: " + modelFile + ": not valid JSON: " + String.valueOf(e.getMessage()).split("\n")[0], e);
+            } catch (ConfigException e) {
+                if (e.getMessage().startsWith(source + ": ")) throw e;
+                throw new ConfigException(source + ": vlmo_config: " + e.getMessage(), e);
             }
         } else if (ref.contains("vlmoB") || ref.equalsIgnoreCase("base")) {
             model = (ObjectNode) EveConfig.preset("base").toModelJson();
@@ -205,7 +213,7 @@ public final class TaskConfig {
             if (EveConfig.MODEL_KEYS.contains(e.getKey())) merged.set(e.getKey(), e.getValue());
             else if (!EveConfig.MODEL_TASK_KEYS.contains(e.getKey()) && !EveConfig.OTHER_TASK_KEYS.contains(e.getKey())
                     && !e.getKey().equals("vqa_vocab"))
-                throw new ConfigException(modelFile + ": unknown key " + e.getKey());
+                throw new ConfigException(source + ": vlmo_config: " + modelFile + ": unknown key " + e.getKey());
         }
         for (String k : EveConfig.MODEL_TASK_KEYS) {
             if (k.equals("vlmo_config")) continue;

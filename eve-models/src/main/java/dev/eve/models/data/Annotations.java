@@ -133,6 +133,20 @@ final class Annotations {
             throw new DataFormatException(where(key) + " must be an integer, got " + v);
         }
 
+        /** {@code root} resolved against the path string at {@code key} (see {@link #resolve}). */
+        Path path(Path root, String key) {
+            return resolve(root, key, string(key));
+        }
+
+        /** {@code root.resolve(value)}; a value that is no file path (a NUL character) is a DataFormatException. */
+        Path resolve(Path root, String key, String value) {
+            try {
+                return root.resolve(value);
+            } catch (java.nio.file.InvalidPathException e) {
+                throw new DataFormatException(where(key) + ": '" + value + "' is not a file path (" + e.getReason() + ")");
+            }
+        }
+
         /** A JSON value used as an identity key (image ids may be numbers or strings). */
         String key(String key) {
             JsonNode v = node.get(key);

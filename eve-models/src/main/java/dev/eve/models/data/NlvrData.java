@@ -34,7 +34,7 @@ public final class NlvrData {
             } catch (IllegalArgumentException ex) {
                 throw new DataFormatException(e.where("sentence") + ": " + ex.getMessage());
             }
-            out.add(new Example(imageRoot.resolve(images.get(0)), imageRoot.resolve(images.get(1)), sentence, y));
+            out.add(new Example(e.resolve(imageRoot, "images", images.get(0)), e.resolve(imageRoot, "images", images.get(1)), sentence, y));
         }
         return out;
     }

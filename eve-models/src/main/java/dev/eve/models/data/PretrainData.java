@@ -25,7 +25,7 @@ public final class PretrainData {
         List<Pair> out = new ArrayList<>();
         for (Annotations.Entry e : Annotations.read(files, true)) {
             String key = e.has("caption") || !e.has("captions") ? "caption" : "captions";
-            Path image = imageRoot.resolve(e.string("image"));
+            Path image = e.path(imageRoot, "image");
             for (String c : e.strings(key)) {
                 try {
                     out.add(new Pair(image, EveText.preCaption(c, MAX_WORDS)));

@@ -29,7 +29,7 @@ public final class RetrievalData {
         for (Annotations.Entry e : Annotations.read(files)) {
             int index = ids.computeIfAbsent(e.key("image_id"), k -> ids.size());
             String caption = e.string("caption");
-            out.add(new Pair(imageRoot.resolve(e.string("image")), clean(e, caption), index));
+            out.add(new Pair(e.path(imageRoot, "image"), clean(e, caption), index));
         }
         return out;
     }
@@ -42,7 +42,7 @@ public final class RetrievalData {
         List<int[]> i2t = new ArrayList<>();
         for (Annotations.Entry e : Annotations.read(List.of(file))) {
             int img = images.size();
-            images.add(imageRoot.resolve(e.string("image")));
+            images.add(e.path(imageRoot, "image"));
             List<String> captions = e.strings("caption");
             int[] ids = new int[captions.size()];
             for (int i = 0; i < ids.length; i++) {

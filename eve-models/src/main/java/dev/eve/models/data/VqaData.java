@@ -117,12 +117,11 @@ public final class VqaData {
     }
 
     private static Path image(Annotations.Entry e, Path vqaRoot, Path vgRoot, Path workDir) {
-        String image = e.string("image");
-        if (!e.has("dataset")) return vqaRoot.resolve(image);
+        if (!e.has("dataset")) return e.path(vqaRoot, "image");
         return switch (e.string("dataset")) {
-            case "vqa" -> vqaRoot.resolve(image);
-            case "vg" -> vgRoot.resolve(image);
-            case "gqa" -> workDir.resolve(image);
+            case "vqa" -> e.path(vqaRoot, "image");
+            case "vg" -> e.path(vgRoot, "image");
+            case "gqa" -> e.path(workDir, "image");
             default -> throw new DataFormatException(e.where("dataset") + ": unsupported dataset '" + e.string("dataset") + "' (vqa, vg or gqa)");
         };
     }

@@ -73,6 +73,7 @@ public final class TaskRunner {
         // Deterministic routing at evaluation (the original's Gumbel noise off); noise in training as the original.
         model = model.withMoe(model.moe().withNoise(MoeParams.GumbelNoise.TRAINING_ONLY));
         Tokenizer tokenizer = Tokenizers.load(cfg.path("text_encoder") == null ? missing(cfg, "text_encoder") : cfg.path("text_encoder"));
+        checkVocab(tokenizer, model);
         long seed = o.seed() != null ? o.seed() : (long) cfg.section("accelerator").number("RNG_SEED", 42);
 
         Map<String, Tensor> state = o.checkpoint() == null ? null : EveCheckpoint.read(o.checkpoint(), model);
@@ -100,6 +101,13 @@ public final class TaskRunner {
             return o.evaluate() ? evaluate(task, o, cfg, net, tokenizer, images, answers, recipe)
                     : train(task, o, cfg, model, net, tokenizer, images, answers, recipe, seed, fresh, out);
         }
+    }
+
+    /** Token ids beyond the model's embedding would fail in the middle of a run: refused up front. */
+    private static void checkVocab(Tokenizer tokenizer, EveConfig model) {
+        if (tokenizer.vocabSize() > model.vocabSize())
+            throw new IllegalArgumentException(tokenizer.describe() + " has " + tokenizer.vocabSize() + " ids but the model's vocab_size is "
+                    + model.vocabSize() + ": its token ids would fall outside the embedding (use the model's tokenizer, or fix vocab_size)");
     }
 
     private static <T> T missing(TaskConfig cfg, String key) {
@@ -179,7 +187,10 @@ public final class TaskRunner {
                 List<VqaData.Question> test = VqaData.test(cfg.paths("test_file"), cfg.path("vqa_root"), cfg.path("vg_root"), cfg.dir());
                 Map<Long, List<String>> refs = VqaData.referenceAnswers(cfg.paths("test_file"));
                 if (cfg.has("test_answers")) refs.putAll(VqaData.referenceAnswers(cfg.paths("test_answers")));
-                VqaTask t = new VqaTask(tok, images, ImageTransforms.vqaTrain(res), train, test, refs, answers, textLength,
+                // The original always uses its VQA transform; --augmentation resize turns the random crop and RandomAugment off.
+                var transform = aug != null && ImageTransforms.Augmentation.parse(aug) == ImageTransforms.Augmentation.RESIZE
+                        ? ImageTransforms.test(res) : ImageTransforms.vqaTrain(res);
+                VqaTask t = new VqaTask(tok, images, transform, train, test, refs, answers, textLength,
                         model.vqaVocab(), cfg.integer("batch_size_test", 32), gate, out);
                 return new Trainer<>((VqaModel) net, () -> new VqaModel(replicaConfig, null), t, s, fresh).fit();
             }
@@ -205,8 +216,7 @@ public final class TaskRunner {
         model = model.withMoe(model.moe().withNoise(MoeParams.GumbelNoise.TRAINING_ONLY));
         PretrainConfig pre = PretrainConfig.from(cfg);
         Tokenizer tokenizer = Tokenizers.load(cfg.path("text_encoder") == null ? missing(cfg, "text_encoder") : cfg.path("text_encoder"));
-        if (tokenizer.vocabSize() > model.vocabSize())
-            throw new IllegalArgumentException(tokenizer.describe() + " has " + tokenizer.vocabSize() + " ids but the model's vocab_size is " + model.vocabSize());
+        checkVocab(tokenizer, model);
         long seed = o.seed() != null ? o.seed() : (long) cfg.section("accelerator").number("RNG_SEED", 42);
         EveConfig built = model;
         PretrainModel net = new PretrainModel(model, pre, new Generator(seed));
@@ -230,8 +240,7 @@ public final class TaskRunner {
         String aug = o.augmentation() != null ? o.augmentation() : cfg.string("augmentation", "resize");
         int res = model.imageRes();
         try (TaskImages images = new TaskImages(res)) {
-            var transform = aug.equalsIgnoreCase("resize") ? ImageTransforms.test(res)
-                    : ImageTransforms.train(ImageTransforms.Augmentation.parse(aug), res);
+            var transform = ImageTransforms.train(ImageTransforms.Augmentation.parse(aug), res);
             PretrainTask t = new PretrainTask(tokenizer, images, transform, train, heldOut, cfg.integer("max_tokens", 40), pre,
                     cfg.integer("batch_size_test", 32), o.outputDir());
             return new Trainer<>(net, () -> new PretrainModel(built, pre, null), t, s, fresh).fit();

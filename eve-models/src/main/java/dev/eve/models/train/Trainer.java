@@ -16,9 +16,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -77,8 +77,49 @@ public final class Trainer<M extends Module, E> {
         }
     }
 
-    /** What to do when a loss or gradient is NaN or infinite. */
+    /**
+     * What to do when the loss or a gradient of a step is NaN or infinite: stop the run (naming the
+     * step and the first non-finite tensor) or skip the step (no update; {@code skipped} in the
+     * metrics). Checkpoints are never written with non-finite values in either mode.
+     */
     public enum NonFinite { STOP, SKIP }
+
+    /** A run stopped at a step whose loss or gradient was NaN or infinite. */
+    public static final class NonFiniteException extends IllegalStateException {
+        private final int epoch, step;
+        private final long globalStep;
+        private final String tensor;
+
+        NonFiniteException(String message, int epoch, int step, long globalStep, String tensor) {
+            super(message);
+            this.epoch = epoch;
+            this.step = step;
+            this.globalStep = globalStep;
+            this.tensor = tensor;
+        }
+
+        public int epoch() {
+            return epoch;
+        }
+
+        /** The step within the epoch (0-based, as {@code step} in the metrics). */
+        public int step() {
+            return step;
+        }
+
+        /** The global step (1-based, as {@code global_step} in the metrics). */
+        public long globalStep() {
+            return globalStep;
+        }
+
+        /** {@code "loss"}, the parameter whose gradient is the first non-finite one, or a description. */
+        public String tensor() {
+            return tensor;
+        }
+    }
+
+    /** The files the trainer writes atomically (their leftovers from a killed run are removed). */
+    private static final List<String> OUTPUT_FILES = List.of("checkpoint_latest.safetensors", "model_best.safetensors", "summary.json");
 
     private final M master;
     private final Supplier<M> replicaFactory;
@@ -137,15 +178,20 @@ public final class Trainer<M extends Module, E> {
         int warmupSteps = s.warmup() < 1 ? (int) (scheduled * s.warmup()) : (int) s.warmup();
         LrSchedule schedule = s.schedule().equals("cos") ? LrSchedule.cosine(scheduled, warmupSteps) : LrSchedule.linear(scheduled, warmupSteps);
         AdamW opt = EveOptimizer.create(master, s.lr(), s.weightDecay(), s.lrMult(), newParams);
-        TrainingCheckpoint.Position pos = new TrainingCheckpoint.Position(0, 0, 0, Double.NEGATIVE_INFINITY, -1);
+        // A run killed while writing leaves temporary files next to the outputs; they are never read.
+        for (String f : OUTPUT_FILES) AtomicFiles.removeStaleTemporaries(s.outputDir().resolve(f));
+        TrainingCheckpoint.Position pos = new TrainingCheckpoint.Position(0, 0, 0, Double.NEGATIVE_INFINITY, -1, 0);
         if (s.resume() && TrainingCheckpoint.exists(latestCheckpoint())) {
+            checkSameRun(TrainingCheckpoint.info(latestCheckpoint()));
             pos = TrainingCheckpoint.load(latestCheckpoint(), master, opt);
             LOG.info("resuming from {} at epoch {} step {}", latestCheckpoint(), pos.epoch(), pos.step());
         }
         LrScheduler scheduler = new LrScheduler(opt, schedule, s.lr(), pos.globalStep());
         Map<String, Object> lastEval = Map.of();
+        // Resumed: the metrics lines written after the checkpoint (before a crash) are dropped, so the
+        // file ends up as an uninterrupted run's. A fresh start (no checkpoint) empties it.
         try (DataParallel<M> dp = new DataParallel<>(master, replicaFactory, s.replicas());
-             MetricsLog metrics = new MetricsLog(s.outputDir().resolve("metrics.jsonl"), s.resume())) {
+             MetricsLog metrics = MetricsLog.resume(s.outputDir().resolve("metrics.jsonl"), pos.metricsBytes())) {
             long globalStep = pos.globalStep();
             double best = pos.best();
             int bestEpoch = pos.bestEpoch();
@@ -157,7 +203,19 @@ public final class Trainer<M extends Module, E> {
                 try (Progress bar = new Progress(task.name() + " epoch " + (epoch + 1) + "/" + s.epochs(), stepsPerEpoch, "step")) {
                     for (int i = 0; i < startStep; i++) bar.step(null);
                     for (int step = startStep; step < stepsPerEpoch; step++) {
-                        Map<String, Double> logs = trainStep(dp, opt, data, perm, epoch, step, globalStep);
+                        Map<String, Object> logs;
+                        try {
+                            logs = trainStep(dp, opt, data, perm, epoch, step, globalStep);
+                        } catch (NonFiniteException e) {
+                            Map<String, Object> row = new LinkedHashMap<>();
+                            row.put("epoch", epoch);
+                            row.put("step", step);
+                            row.put("global_step", globalStep + 1);
+                            row.put("nonfinite", e.tensor());
+                            row.put("stopped", 1.0);
+                            metrics.log(row);
+                            throw e;
+                        }
                         scheduler.step();
                         globalStep++;
                         Map<String, Object> row = new LinkedHashMap<>();
@@ -167,9 +225,9 @@ public final class Trainer<M extends Module, E> {
                         row.put("lr", opt.lr());
                         row.putAll(logs);
                         metrics.log(row);
-                        bar.step(String.format(" loss %.4f", logs.getOrDefault("loss", Double.NaN)));
+                        bar.step(String.format(" loss %.4f", logs.get("loss") instanceof Double d ? d : Double.NaN));
                         if (s.checkpointEvery() > 0 && (step + 1) % s.checkpointEvery() == 0 && step + 1 < stepsPerEpoch)
-                            saveLatest(opt, new TrainingCheckpoint.Position(epoch, step + 1, globalStep, best, bestEpoch));
+                            saveLatest(opt, metrics, new TrainingCheckpoint.Position(epoch, step + 1, globalStep, best, bestEpoch, 0));
                     }
                 }
                 dp.train(false);
@@ -184,10 +242,13 @@ public final class Trainer<M extends Module, E> {
                     best = score;
                     bestEpoch = epoch;
                     Path bestFile = s.outputDir().resolve("model_best.safetensors");
-                    SafeTensors.save(bestFile, master.stateDict(), Map.of("epoch", Integer.toString(epoch), "score", Double.toString(score)));
+                    Map<String, Tensor> state = master.stateDict();
+                    String bad = TrainingCheckpoint.firstNonFinite(state);
+                    if (bad != null) throw new TrainingCheckpoint.NonFiniteStateException(bestFile, bad);
+                    SafeTensors.save(bestFile, state, Map.of("epoch", Integer.toString(epoch), "score", Double.toString(score)));
                     mirror(bestFile);
                 }
-                saveLatest(opt, new TrainingCheckpoint.Position(epoch + 1, 0, globalStep, best, bestEpoch));
+                saveLatest(opt, metrics, new TrainingCheckpoint.Position(epoch + 1, 0, globalStep, best, bestEpoch, 0));
             }
             Map<String, Object> summary = new LinkedHashMap<>();
             summary.put("task", task.name());
@@ -204,7 +265,7 @@ public final class Trainer<M extends Module, E> {
         }
     }
 
-    private Map<String, Double> trainStep(DataParallel<M> dp, AdamW opt, List<E> data, int[] perm, int epoch, int step, long globalStep) {
+    private Map<String, Object> trainStep(DataParallel<M> dp, AdamW opt, List<E> data, int[] perm, int epoch, int step, long globalStep) {
         int micro = s.accumulate(), shard = s.globalBatch() / s.replicas();
         Map<String, Double> logs = new java.util.concurrent.ConcurrentHashMap<>();
         Map<String, Tensor> accumulated = new LinkedHashMap<>();
@@ -244,43 +305,90 @@ public final class Trainer<M extends Module, E> {
             }
         }
         double loss = lossSum / micro;
-        double norm = GradClip.totalNorm(opt.parameters());
-        if (!Double.isFinite(loss) || !Double.isFinite(norm)) {
-            String what = !Double.isFinite(loss) ? "loss " + loss : "gradient norm " + norm;
+        // Checked at the step it appears: the loss first, then every gradient (the norm is NaN or
+        // infinite exactly when one is, or when the sum of squares overflows).
+        String culprit = null;
+        double norm = Double.NaN;
+        if (!Double.isFinite(loss)) culprit = "loss";
+        else {
+            norm = GradClip.totalNorm(opt.parameters());
+            if (!Double.isFinite(norm)) culprit = firstNonFiniteGradient(norm);
+        }
+        if (culprit != null) {
+            String where = "epoch " + epoch + " step " + step + " (global step " + (globalStep + 1) + ")";
+            String what = culprit.equals("loss") ? "loss (" + loss + ")" : culprit.startsWith("gradient norm") ? culprit
+                    : "gradient of " + culprit;
+            // A weight that is itself NaN or infinite comes first (it is the cause); skipping cannot repair it.
+            String brokenWeight = firstNonFiniteParameter();
+            if (brokenWeight != null)
+                throw new NonFiniteException("non-finite " + what + " at " + where + "; first non-finite tensor: the parameter "
+                        + brokenWeight + " itself" + (s.onNonFinite() == NonFinite.SKIP ? ", so skipping steps cannot recover" : "")
+                        + " (the last checkpoint is kept)", epoch, step, globalStep + 1, brokenWeight);
             if (s.onNonFinite() == NonFinite.STOP)
-                throw new IllegalStateException("non-finite " + what + " at epoch " + epoch + " step " + step
-                        + " (global step " + globalStep + "): " + firstNonFinite());
-            LOG.warn("skipping step {} of epoch {}: non-finite {}", step, epoch, what);
+                throw new NonFiniteException("non-finite " + what + " at " + where + "; first non-finite tensor: " + culprit
+                        + " (the last checkpoint is kept)", epoch, step, globalStep + 1, culprit);
+            LOG.warn("skipping {}: non-finite {}", where, what);
             master.zeroGrad();
-            Map<String, Double> skipped = new LinkedHashMap<>(logs);
+            Map<String, Object> skipped = new LinkedHashMap<>(logs);
             skipped.put("loss", loss);
             skipped.put("skipped", 1.0);
+            skipped.put("nonfinite", culprit);
             return skipped;
         }
         if (s.clipNorm() > 0) GradClip.clipGradNorm(opt.parameters(), s.clipNorm());
         opt.step();
         dp.syncWeights();
-        Map<String, Double> out = new LinkedHashMap<>(logs);
+        Map<String, Object> out = new LinkedHashMap<>(logs);
         out.put("loss", loss);
         out.put("grad_norm", norm);
         return out;
     }
 
-    private String firstNonFinite() {
+    /** The parameter whose gradient is the first non-finite one (in parameter order). */
+    private String firstNonFiniteGradient(double norm) {
         for (Map.Entry<String, Tensor> p : master.namedParameters().entrySet()) {
             Tensor g = p.getValue().grad();
-            if (g != null && !g.allFinite()) return "first non-finite gradient: " + p.getKey();
+            if (g != null && !g.allFinite()) return p.getKey();
         }
-        return "gradients are finite";
+        return "gradient norm " + norm + " (every gradient is finite; their sum of squares overflows)";
     }
 
-    private void saveLatest(AdamW opt, TrainingCheckpoint.Position pos) {
+    private String firstNonFiniteParameter() {
+        for (Map.Entry<String, Tensor> p : master.namedParameters().entrySet())
+            if (!p.getValue().allFinite()) return p.getKey();
+        return null;
+    }
+
+    /** A resumed run must continue the same run: the same task, seed and batch (else it would not be exact). */
+    private void checkSameRun(Map<String, Object> info) {
+        Map<String, Object> now = runInfo();
+        for (String key : List.of("task", "seed", "batch")) {
+            Object was = info.get(key);
+            if (was != null && !String.valueOf(was).equals(String.valueOf(now.get(key))))
+                throw new IllegalArgumentException(latestCheckpoint() + " was written with " + key + " " + was + " but this run has "
+                        + key + " " + now.get(key) + "; resume with the same settings or use a new output directory");
+        }
+    }
+
+    private Map<String, Object> runInfo() {
         Map<String, Object> info = new LinkedHashMap<>();
         info.put("task", task.name());
         info.put("seed", s.seed());
         info.put("batch", s.globalBatch());
         info.put("replicas", s.replicas());
-        TrainingCheckpoint.save(latestCheckpoint(), master, opt, pos, info);
+        return info;
+    }
+
+    /**
+     * Writes checkpoint_latest (atomically; refused, keeping the last good file, when a weight or an
+     * optimizer moment is not finite). The metrics are synced first and their length recorded, so a
+     * resume cuts the log back to this point.
+     */
+    private void saveLatest(AdamW opt, MetricsLog metrics, TrainingCheckpoint.Position at) {
+        metrics.sync();
+        TrainingCheckpoint.Position pos = new TrainingCheckpoint.Position(at.epoch(), at.step(), at.globalStep(), at.best(),
+                at.bestEpoch(), metrics.size());
+        TrainingCheckpoint.save(latestCheckpoint(), master, opt, pos, runInfo());
         mirror(latestCheckpoint());
     }
 
@@ -288,12 +396,9 @@ public final class Trainer<M extends Module, E> {
     private void mirror(Path file) {
         if (s.mirrorDir() == null || !Files.exists(file)) return;
         try {
-            Files.createDirectories(s.mirrorDir());
             Path target = s.mirrorDir().resolve(file.getFileName());
-            Path tmp = Files.createTempFile(s.mirrorDir(), "." + file.getFileName(), ".tmp");
-            Files.copy(file, tmp, StandardCopyOption.REPLACE_EXISTING);
-            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
+            AtomicFiles.write(target, out -> Files.copy(file, out));
+        } catch (UncheckedIOException e) {
             LOG.warn("could not copy {} to {}: {}", file, s.mirrorDir(), e.getMessage());
         }
     }

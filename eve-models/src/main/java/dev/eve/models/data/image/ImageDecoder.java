@@ -38,7 +38,9 @@ import java.util.Locale;
  *   <li>Decompression bombs: the size is read from the header first and an image of more than
  *       {@link #maxPixels()} pixels is refused before any pixel is decoded (default
  *       {@value #DEFAULT_MAX_PIXELS}: where Pillow raises {@code DecompressionBombError}, twice its
- *       {@code MAX_IMAGE_PIXELS}).</li>
+ *       {@code MAX_IMAGE_PIXELS}); so is a header that claims more pixels than a file of its length
+ *       can code (a truncated file or a lying header, which would otherwise cost the whole image's
+ *       memory before failing).</li>
  *   <li>A missing, unreadable, empty, truncated, corrupt, oversized or unsupported file raises one
  *       {@link ImageDecodeException} with a one-line message naming the file; nothing else escapes
  *       (Errors aside).</li>
@@ -94,7 +96,7 @@ public final class ImageDecoder {
                 throw new ImageDecodeException(name, "not a recognised image format (first bytes " + hex(data) + ")");
             try {
                 reader.setInput(in, true, true);
-                return read(reader, name, jpeg);
+                return read(reader, name, jpeg, format, data);
             } finally {
                 reader.dispose();
             }
@@ -105,14 +107,17 @@ public final class ImageDecoder {
         }
     }
 
-    /** Reads the size from the header and decodes the pixels only when it is under the limit. */
-    private RgbImage read(ImageReader reader, Path name, JpegHeader jpeg) throws IOException {
+    /** Reads the size from the header and decodes the pixels only when it is under the limits. */
+    private RgbImage read(ImageReader reader, Path name, JpegHeader jpeg, Format format, byte[] data) throws IOException {
         int w = reader.getWidth(0), h = reader.getHeight(0);
         if (w <= 0 || h <= 0) throw new ImageDecodeException(name, "invalid image size " + w + " x " + h);
         long pixels = (long) w * h;
         if (pixels > maxPixels)
             throw new ImageDecodeException(name, "image of " + w + " x " + h + " = " + pixels
                     + " pixels exceeds the limit of " + maxPixels + " pixels (decompression bomb guard)");
+        if (!canHold(format, data, w, h))
+            throw new ImageDecodeException(name, "image of " + w + " x " + h + " pixels cannot be coded in a file of " + data.length
+                    + " bytes (truncated, or a header that lies about the size)");
         List<String> warnings = new ArrayList<>();
         reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
         if (jpeg != null && jpeg.components() == 4) {
@@ -125,6 +130,34 @@ public final class ImageDecoder {
         BufferedImage image = reader.read(0);
         check(warnings, image.getWidth(), image.getHeight(), w, h, name);
         return RgbConversion.toRgb(image);
+    }
+
+    /**
+     * Whether a {@code format} file of {@code data.length} bytes can hold a {@code w x h} image. ImageIO's
+     * readers allocate the whole image before they read any pixel data, so a small file whose header
+     * claims a large size would cost that memory before failing as truncated: such headers are refused
+     * first. PNG: deflate expands at most 1032 times, and the filtered rows (one filter byte plus
+     * {@code ceil(w * bits per pixel / 8)} bytes each) must come out of the file's bytes. JPEG: every 8x8
+     * block of a Huffman-coded scan costs at least one bit, at most 512 pixels per byte (4096 allowed).
+     * Other formats (GIF's LZW, BMP's and TIFF's RLE, PackBits and deflate): 8192 pixels per byte.
+     */
+    private static boolean canHold(Format format, byte[] data, long w, long h) {
+        long bytes = data.length;
+        return switch (format) {
+            case PNG -> {
+                if (data.length < 26) yield true; // no IHDR: the reader reports it
+                int depth = data[24] & 0xFF, channels = switch (data[25] & 0xFF) {
+                    case 2 -> 3;
+                    case 4 -> 2;
+                    case 6 -> 4;
+                    default -> 1;
+                };
+                long rowBytes = 1 + (w * Math.max(1, depth) * channels + 7) / 8;
+                yield h * rowBytes / 1032 <= bytes;
+            }
+            case JPEG -> w * h / 4096 <= bytes;
+            case OTHER -> w * h / 8192 <= bytes;
+        };
     }
 
     private static void check(List<String> warnings, int gotW, int gotH, int w, int h, Path name) {

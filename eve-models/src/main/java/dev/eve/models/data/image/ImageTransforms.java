@@ -31,7 +31,12 @@ public final class ImageTransforms {
         /** {@code color}: + ColorJitter(0.4, 0.4, 0.4). */
         COLOR,
         /** {@code rand}: + RandomAugment(2, 7, ...). */
-        RAND;
+        RAND,
+        /**
+         * {@code resize} (not in the original): no random augmentation at all, the evaluation resize —
+         * for data whose texts describe positions and sizes that crops and flips would falsify.
+         */
+        RESIZE;
 
         /** Parses {@code none}/{@code None}/empty/null, {@code color} or {@code rand}; anything else is a one-line error. */
         public static Augmentation parse(String value) {
@@ -40,8 +45,9 @@ public final class ImageTransforms {
                 case "", "none" -> NONE;
                 case "color" -> COLOR;
                 case "rand" -> RAND;
+                case "resize" -> RESIZE;
                 default -> throw new IllegalArgumentException(
-                        "unknown augmentation '" + value + "': expected None, color or rand");
+                        "unknown augmentation '" + value + "': expected None, color, rand or resize");
             };
         }
     }
@@ -57,9 +63,10 @@ public final class ImageTransforms {
     /** Retrieval and NLVR2 training: the crop, the flip, then the augmentation's extra step. */
     public static ImageTransform train(Augmentation augmentation, int res) {
         checkRes(res);
+        if (augmentation == Augmentation.RESIZE) return test(res);
         ImageTransform t = RandomResizedCrop.eve(res).then(new HorizontalFlip());
         return switch (augmentation) {
-            case NONE -> t;
+            case RESIZE, NONE -> t;
             case COLOR -> t.then(ColorJitter.eve());
             case RAND -> t.then(RandomAugment.eve());
         };

@@ -585,7 +585,15 @@ final class TokenizerJson {
         else if (s != null && !s.isNull() && !"BatchLongest".equals(s.asText())) throw bad("padding: unsupported strategy " + s);
         boolean left = "Left".equalsIgnoreCase(optText(n, "direction"));
         String tok = optText(n, "pad_token");
-        return new HfTokenizer.Padding(fixed, left, integer(n, "pad_to_multiple_of", 0, "padding"), integer(n, "pad_id", 0, "padding"),
+        int multiple = integer(n, "pad_to_multiple_of", 0, "padding");
+        // Every encoding is padded to this length: refuse lengths no model has before they are allocated.
+        if (fixed < 0 || fixed > MAX_PADDED_LENGTH || multiple < 0 || multiple > MAX_PADDED_LENGTH)
+            throw bad("padding: length " + (fixed < 0 || fixed > MAX_PADDED_LENGTH ? fixed : multiple) + " is out of range (0 to "
+                    + MAX_PADDED_LENGTH + ")");
+        return new HfTokenizer.Padding(fixed, left, multiple, integer(n, "pad_id", 0, "padding"),
                 integer(n, "pad_type_id", 0, "padding"), tok == null ? "[PAD]" : tok);
     }
+
+    /** Longest fixed padding (and pad_to_multiple_of) accepted: far beyond any model's context. */
+    static final int MAX_PADDED_LENGTH = 1 << 20;
 }

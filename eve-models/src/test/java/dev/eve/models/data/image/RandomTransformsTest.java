@@ -169,7 +169,8 @@ class RandomTransformsTest {
         assertEquals(ImageTransforms.Augmentation.NONE, ImageTransforms.Augmentation.parse("None"));
         assertEquals(ImageTransforms.Augmentation.COLOR, ImageTransforms.Augmentation.parse("color"));
         assertEquals(ImageTransforms.Augmentation.RAND, ImageTransforms.Augmentation.parse("rand"));
+        assertEquals(ImageTransforms.Augmentation.RESIZE, ImageTransforms.Augmentation.parse("resize"));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ImageTransforms.Augmentation.parse("colour"));
-        assertEquals("unknown augmentation 'colour': expected None, color or rand", e.getMessage());
+        assertEquals("unknown augmentation 'colour': expected None, color, rand or resize", e.getMessage());
     }
 }

@@ -1,0 +1,63 @@
+package dev.eve.models.demo;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.eve.core.io.AtomicFiles;
+import dev.eve.models.data.synthetic.SyntheticExport;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The demo's task configs: the exported YAMLs of the synthetic data set with the demo's settings on
+ * top, written next to them (their relative paths resolve against that folder).
+ *
+ * <p>The demo trains without random crops, flips or colour changes ({@code augmentation: resize}):
+ * the synthetic texts name positions, sizes and colours that those augmentations would falsify. The
+ * pixel decoder is as light as the model (one block, the model's width).
+ */
+public record DemoConfigs(Path pretrain, Path retrieval, Path vqa, Path nlvr) {
+
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
+    /** Per-stage settings of the demo; {@code overrides} (dotted keys allowed, e.g. "optimizer.lr") apply to every stage. */
+    public static DemoConfigs write(SyntheticExport.Layout data, Map<String, Object> overrides) {
+        Map<String, Object> common = new LinkedHashMap<>();
+        common.put("augmentation", "resize");
+        Map<String, Object> pretrain = new LinkedHashMap<>(common);
+        pretrain.put("mim_decoder_depth", 1);
+        pretrain.put("mim_decoder_width", 64);
+        pretrain.put("mim_decoder_heads", 4);
+        return new DemoConfigs(
+                derive(data.pretrainYaml(), "demo_pretrain.yaml", pretrain, overrides),
+                derive(data.retrievalYaml(), "demo_retrieval.yaml", common, overrides),
+                derive(data.vqaYaml(), "demo_vqa.yaml", common, overrides),
+                derive(data.nlvrYaml(), "demo_nlvr.yaml", common, overrides));
+    }
+
+    private static Path derive(Path yaml, String name, Map<String, Object> stage, Map<String, Object> overrides) {
+        try {
+            ObjectNode root = (ObjectNode) YAML.readTree(yaml.toFile());
+            for (Map.Entry<String, Object> e : stage.entrySet()) set(root, e.getKey(), e.getValue());
+            for (Map.Entry<String, Object> e : overrides.entrySet()) set(root, e.getKey(), e.getValue());
+            Path out = yaml.resolveSibling(name);
+            AtomicFiles.write(out, YAML.writeValueAsBytes(root));
+            return out;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot derive the demo config from " + yaml + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void set(ObjectNode root, String dotted, Object value) {
+        String[] parts = dotted.split("\\.");
+        ObjectNode node = root;
+        for (int i = 0; i < parts.length - 1; i++) {
+            node = node.get(parts[i]) instanceof ObjectNode child ? child : node.putObject(parts[i]);
+        }
+        node.set(parts[parts.length - 1], YAML.valueToTree(value));
+    }
+}
