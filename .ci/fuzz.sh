@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Bounded coverage-guided fuzzing of every file loader with Jazzer (see docs/HOSTILE_INPUTS.md).
+# Bounded coverage-guided fuzzing of every file loader with Jazzer (see the README, "Hostile inputs").
 #
 #   .ci/fuzz.sh [target ...]     targets are fuzz test class names (simple or qualified); default: all
 #
@@ -79,7 +79,7 @@ DISABLED_HOOKS+=":$S.XPathInjection:$S.XmlParserSsrfGuidance:$S.FilePathTraversa
 
 run_target() {  # module class extra -> writes $WORK/<name>.log and $WORK/<name>.rc
   local module="$1" cls="$2" extra="$3" name="${2##*.}" instrument="dev.eve.**" start rc
-  [[ "$extra" != "-" ]] && instrument="$instrument:$extra"
+  [[ "$extra" != "-" ]] && instrument="$instrument,$extra"
   local cp="$ROOT/$module/target/test-classes:$ROOT/$module/target/classes:$(cat "$ROOT/$module/target/fuzz.cp")"
   mkdir -p "$CORPUS/$cls"
   start=$(date +%s)

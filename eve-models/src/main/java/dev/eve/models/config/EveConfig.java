@@ -29,7 +29,8 @@ public record EveConfig(
         String ffnType, List<Integer> vlffnLayers, List<Integer> moeffnLayers, MoeParams moe, double moeLossWeight,
         String singleFfnType, MoeParams singleFfnMoe,
         int imageRes, int textLength, int maxTextPositions,
-        List<String> itcType, int itcProjDim, boolean biattn, int vqaVocab, double gateLossWeight) {
+        List<String> itcType, int itcProjDim, boolean biattn, int vqaVocab, double gateLossWeight,
+        double initializerRange, double layerScaleInit) {
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
@@ -37,7 +38,7 @@ public record EveConfig(
     static final Set<String> MODEL_KEYS = Set.of("vision_width", "patch_size", "hidden_act", "num_attention_heads",
             "attention_dropout", "intermediate_size", "num_hidden_layers", "gradient_checkpointing", "drop_path_rate",
             "vocab_size", "vision_vocab_size", "relative_position_embed", "ffn_type", "vlffn_layers", "moeffn_layers",
-            "moe_param", "moe_lossweight", "single_ffn");
+            "moe_param", "moe_lossweight", "single_ffn", "initializer_range", "layer_scale_init_values");
 
     /** Task keys the model reads. */
     static final Set<String> MODEL_TASK_KEYS = Set.of("image_res", "max_tokens", "pairs", "texts", "itc_type",
@@ -49,6 +50,11 @@ public record EveConfig(
             "batch_size_test_text", "embed_dim", "temp", "k_test", "rerank", "optimizer", "schedular", "accelerator",
             "start_eval", "augmentation", "load_head", "eval_text_len", "max_words", "k", "num_workers", "seed",
             "epochs", "pretrained", "tokenizer", "image_norm");
+
+    /** The original's weight init: trunc_normal_(std=0.02) (truncated at one standard deviation). */
+    public static final double DEFAULT_INITIALIZER_RANGE = 0.02;
+    /** The original's {@code layer_scale_init_values}: the residual branches start scaled by 0.1. */
+    public static final double DEFAULT_LAYER_SCALE = 0.1;
 
     private static final Set<String> ACTIVATIONS = Set.of("gelu", "quick_gelu", "gelu_new", "gelu_tanh", "relu");
 
@@ -93,42 +99,42 @@ public record EveConfig(
         return validate(new EveConfig(hiddenSize, patchSize, hiddenAct, numHeads, attentionDropout, intermediateSize, numLayers,
                 gradientCheckpointing, dropPathRate, vocabSize, visionVocabSize, relativePositionEmbed, ffnType, vlffnLayers,
                 moeffnLayers, moe, moeLossWeight, singleFfnType, singleFfnMoe, res, textLength, maxTextPositions, itcType,
-                itcProjDim, biattn, vqaVocab, gateLossWeight), "config");
+                itcProjDim, biattn, vqaVocab, gateLossWeight, initializerRange, layerScaleInit), "config");
     }
 
     public EveConfig withTextLength(int length) {
         return validate(new EveConfig(hiddenSize, patchSize, hiddenAct, numHeads, attentionDropout, intermediateSize, numLayers,
                 gradientCheckpointing, dropPathRate, vocabSize, visionVocabSize, relativePositionEmbed, ffnType, vlffnLayers,
                 moeffnLayers, moe, moeLossWeight, singleFfnType, singleFfnMoe, imageRes, length, maxTextPositions, itcType,
-                itcProjDim, biattn, vqaVocab, gateLossWeight), "config");
+                itcProjDim, biattn, vqaVocab, gateLossWeight, initializerRange, layerScaleInit), "config");
     }
 
     public EveConfig withMoe(MoeParams params) {
         return validate(new EveConfig(hiddenSize, patchSize, hiddenAct, numHeads, attentionDropout, intermediateSize, numLayers,
                 gradientCheckpointing, dropPathRate, vocabSize, visionVocabSize, relativePositionEmbed, ffnType, vlffnLayers,
                 moeffnLayers, params, moeLossWeight, singleFfnType, singleFfnMoe, imageRes, textLength, maxTextPositions, itcType,
-                itcProjDim, biattn, vqaVocab, gateLossWeight), "config");
+                itcProjDim, biattn, vqaVocab, gateLossWeight, initializerRange, layerScaleInit), "config");
     }
 
     public EveConfig withDropPathRate(double rate) {
         return validate(new EveConfig(hiddenSize, patchSize, hiddenAct, numHeads, attentionDropout, intermediateSize, numLayers,
                 gradientCheckpointing, rate, vocabSize, visionVocabSize, relativePositionEmbed, ffnType, vlffnLayers,
                 moeffnLayers, moe, moeLossWeight, singleFfnType, singleFfnMoe, imageRes, textLength, maxTextPositions, itcType,
-                itcProjDim, biattn, vqaVocab, gateLossWeight), "config");
+                itcProjDim, biattn, vqaVocab, gateLossWeight, initializerRange, layerScaleInit), "config");
     }
 
     public EveConfig withVqaVocab(int answers) {
         return validate(new EveConfig(hiddenSize, patchSize, hiddenAct, numHeads, attentionDropout, intermediateSize, numLayers,
                 gradientCheckpointing, dropPathRate, vocabSize, visionVocabSize, relativePositionEmbed, ffnType, vlffnLayers,
                 moeffnLayers, moe, moeLossWeight, singleFfnType, singleFfnMoe, imageRes, textLength, maxTextPositions, itcType,
-                itcProjDim, biattn, answers, gateLossWeight), "config");
+                itcProjDim, biattn, answers, gateLossWeight, initializerRange, layerScaleInit), "config");
     }
 
     public EveConfig withGradientCheckpointing(boolean on) {
         return validate(new EveConfig(hiddenSize, patchSize, hiddenAct, numHeads, attentionDropout, intermediateSize, numLayers,
                 on, dropPathRate, vocabSize, visionVocabSize, relativePositionEmbed, ffnType, vlffnLayers,
                 moeffnLayers, moe, moeLossWeight, singleFfnType, singleFfnMoe, imageRes, textLength, maxTextPositions, itcType,
-                itcProjDim, biattn, vqaVocab, gateLossWeight), "config");
+                itcProjDim, biattn, vqaVocab, gateLossWeight, initializerRange, layerScaleInit), "config");
     }
 
     // ================================================================= reading
@@ -260,7 +266,8 @@ public record EveConfig(
                 r.dbl("moe_lossweight", 0.001), singleType, singleMoe,
                 r.integer("image_res", 224), textLength, r.nestedInt("texts", "max_tokens", 196),
                 itc, r.integer("itc_proj_dim", hidden), r.bool("biattn", false), r.integer("vqa_vocab", 3128),
-                r.dbl("gateloss_weight", 0.001)), source);
+                r.dbl("gateloss_weight", 0.001), r.dbl("initializer_range", DEFAULT_INITIALIZER_RANGE),
+                r.dbl("layer_scale_init_values", DEFAULT_LAYER_SCALE)), source);
     }
 
     private static MoeParams moeParams(Reader parent, JsonNode node, String where, int experts, int topk, boolean typeRoute) {
@@ -299,6 +306,10 @@ public record EveConfig(
             if (l < 0 || l >= c.numLayers)
                 throw new ConfigException(s + key + " names layer " + l + " but the model has " + c.numLayers + " layers (0-based)");
         if (!(c.dropPathRate >= 0 && c.dropPathRate < 1)) throw new ConfigException(s + "drop_path_rate must be in [0, 1)");
+        if (!(c.initializerRange > 0 && c.initializerRange <= 1))
+            throw new ConfigException(s + "initializer_range must be in (0, 1], got " + c.initializerRange);
+        if (!(c.layerScaleInit > 0 && c.layerScaleInit <= 10))
+            throw new ConfigException(s + "layer_scale_init_values must be in (0, 10], got " + c.layerScaleInit);
         if (c.textLength <= 0) throw new ConfigException(s + "text length (pairs.max_tokens) must be positive");
         if (!c.relativePositionEmbed && c.textLength > c.maxTextPositions)
             throw new ConfigException(s + "text length " + c.textLength + " exceeds the " + c.maxTextPositions
@@ -333,6 +344,9 @@ public record EveConfig(
         mp.put("type_route", moe.typeRoute());
         n.put("moe_lossweight", moeLossWeight);
         if (!singleFfnType.equals("vl")) n.putObject("single_ffn").put("type", singleFfnType);
+        // Written only when they differ from the original's, so exported configs stay the original's format.
+        if (initializerRange != DEFAULT_INITIALIZER_RANGE) n.put("initializer_range", initializerRange);
+        if (layerScaleInit != DEFAULT_LAYER_SCALE) n.put("layer_scale_init_values", layerScaleInit);
         return n;
     }
 

@@ -40,7 +40,7 @@ public final class EveDemo {
 
         /** The README's demo: sized to finish within 10 minutes on 2 CPU cores. */
         public static Config defaults(Path out) {
-            return new Config(out, Settings.defaults(), 42, 8, 4, 4, 6, Map.of());
+            return new Config(out, Settings.defaults(), 42, 6, 2, 3, 4, Map.of());
         }
     }
 

@@ -25,7 +25,7 @@ public final class Encoder extends Module {
         if (c.relativePositionEmbed()) {
             relative = new RelativePositions(c.gridSize(), c.maxTextPositions(), c.textLength());
             EveInit.truncNormal(registerParameter("relative_position_bias_table",
-                    Tensor.zeros(relative.allNumRelativeDistance, c.numHeads() * c.numLayers())), gen);
+                    Tensor.zeros(relative.allNumRelativeDistance, c.numHeads() * c.numLayers())), c.initializerRange(), gen);
         } else {
             relative = null;
         }
@@ -35,7 +35,7 @@ public final class Encoder extends Module {
             double rate = depth == 1 ? 0 : c.dropPathRate() * i / (depth - 1);
             layers.add(new EncoderLayer(c, i, rate, gen));
         }
-        EveInit.initLinearsAndNorms(this, gen);
+        EveInit.initLinearsAndNorms(this, c.initializerRange(), gen);
     }
 
     public int size() {

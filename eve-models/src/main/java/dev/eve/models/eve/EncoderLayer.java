@@ -45,7 +45,7 @@ public final class EncoderLayer extends Module {
         norm1 = registerModule("norm1", new LayerNorm(h, 1e-6));
         if (moeLayer) {
             norm2Vl = registerModule("norm2_vl", new LayerNorm(h, 1e-6));
-            mlpMoe = registerModule("mlp_moe", new MoeBlock(h, c.intermediateSize(), c.hiddenAct(), c.moe(), numVisionTokens, gen));
+            mlpMoe = registerModule("mlp_moe", new MoeBlock(h, c.intermediateSize(), c.hiddenAct(), c.moe(), numVisionTokens, c.initializerRange(), gen));
         } else {
             switch (singleFfn) {
                 case "single" -> {
@@ -55,7 +55,7 @@ public final class EncoderLayer extends Module {
                 case "moe" -> {
                     norm2Imag = registerModule("norm2_imag", new LayerNorm(h, 1e-6));
                     MoeParams p = c.singleFfnMoe();
-                    mlpMoe = registerModule("mlp_moe", new MoeBlock(h, c.intermediateSize(), c.hiddenAct(), p, numVisionTokens, gen));
+                    mlpMoe = registerModule("mlp_moe", new MoeBlock(h, c.intermediateSize(), c.hiddenAct(), p, numVisionTokens, c.initializerRange(), gen));
                 }
                 default -> {
                     mlpImag = registerModule("mlp_imag", mlp(c, gen));
@@ -69,8 +69,8 @@ public final class EncoderLayer extends Module {
                 mlpVl = registerModule("mlp_vl", mlp(c, gen));
             }
         }
-        registerParameter("gamma_1", Tensor.full(0.1, h));
-        registerParameter("gamma_2", Tensor.full(0.1, h));
+        registerParameter("gamma_1", Tensor.full(c.layerScaleInit(), h));
+        registerParameter("gamma_2", Tensor.full(c.layerScaleInit(), h));
         this.dropPath = registerModule("drop_path", new DropPath(dropPath));
     }
 

@@ -9,26 +9,25 @@ import dev.eve.core.tensor.Generator;
 import dev.eve.core.tensor.Tensor;
 
 /**
- * EVE's weight initialisation for training from scratch: linear weights N(0, 0.02) truncated at
- * +-0.02 (the original's trunc_normal_ wrapper passes a = -std, b = std), zero biases, unit layer
- * norms, word embeddings N(0, 0.02).
+ * EVE's weight initialisation for training from scratch: linear weights N(0, std) truncated at
+ * +-std (the original's trunc_normal_ wrapper passes a = -std, b = std), zero biases, unit layer
+ * norms, word embeddings N(0, std). The original's std is 0.02 ({@code initializer_range} in the
+ * model config); a narrow model trained briefly wants a larger one (see the demo's config).
  */
 public final class EveInit {
 
-    public static final double STD = 0.02;
-
     private EveInit() {}
 
-    /** The original's {@code trunc_normal_(t, std=0.02)}, truncated at one standard deviation. */
-    public static Tensor truncNormal(Tensor t, Generator gen) {
-        return Init.truncNormal(t, 0, STD, -STD, STD, gen);
+    /** The original's {@code trunc_normal_(t, std=std)}, truncated at one standard deviation. */
+    public static Tensor truncNormal(Tensor t, double std, Generator gen) {
+        return Init.truncNormal(t, 0, std, -std, std, gen);
     }
 
     /** Applies the encoder's {@code _init_weights} to every Linear and LayerNorm below {@code root}. */
-    public static void initLinearsAndNorms(Module root, Generator gen) {
+    public static void initLinearsAndNorms(Module root, double std, Generator gen) {
         for (Module m : root.namedModules().values()) {
             if (m instanceof Linear l) {
-                truncNormal(l.weight(), gen);
+                truncNormal(l.weight(), std, gen);
                 if (l.bias() != null) Init.zeros(l.bias());
             } else if (m instanceof LayerNorm n) {
                 if (n.parameter("weight") != null) Init.constant(n.parameter("weight"), 1.0);
@@ -37,14 +36,14 @@ public final class EveInit {
         }
     }
 
-    /** BERT-style init of the original's {@code init_weights}: N(0, 0.02) weights, zero biases. */
-    public static void bertInit(Module root, Generator gen) {
+    /** BERT-style init of the original's {@code init_weights}: N(0, std) weights, zero biases. */
+    public static void bertInit(Module root, double std, Generator gen) {
         for (Module m : root.namedModules().values()) {
             if (m instanceof Linear l) {
-                Init.normal(l.weight(), 0, STD, gen);
+                Init.normal(l.weight(), 0, std, gen);
                 if (l.bias() != null) Init.zeros(l.bias());
             } else if (m instanceof Embedding e) {
-                Init.normal(e.weight(), 0, STD, gen);
+                Init.normal(e.weight(), 0, std, gen);
             } else if (m instanceof LayerNorm n) {
                 if (n.parameter("weight") != null) Init.constant(n.parameter("weight"), 1.0);
                 if (n.parameter("bias") != null) Init.zeros(n.parameter("bias"));

@@ -58,21 +58,22 @@ public final class MultiwayTransformer extends Module {
     public MultiwayTransformer(EveConfig c, Generator gen) {
         this.config = c;
         int h = c.hiddenSize(), p = c.patchSize();
+        double std = c.initializerRange();
         // Own parameters first, in the original's order, then buffers, then children.
-        EveInit.truncNormal(registerParameter("class_embedding_vision", Tensor.zeros(h)), gen);
-        EveInit.truncNormal(registerParameter("type_embed_vision", Tensor.zeros(h)), gen);
-        EveInit.truncNormal(registerParameter("type_embed_text", Tensor.zeros(h)), gen);
+        EveInit.truncNormal(registerParameter("class_embedding_vision", Tensor.zeros(h)), std, gen);
+        EveInit.truncNormal(registerParameter("type_embed_vision", Tensor.zeros(h)), std, gen);
+        EveInit.truncNormal(registerParameter("type_embed_text", Tensor.zeros(h)), std, gen);
         if (!c.relativePositionEmbed()) {
-            EveInit.truncNormal(registerParameter("pos_embed_vision", Tensor.zeros(c.numVisionTokens(), h)), gen);
-            EveInit.truncNormal(registerParameter("pos_embed_text", Tensor.zeros(c.maxTextPositions(), h)), gen);
+            EveInit.truncNormal(registerParameter("pos_embed_vision", Tensor.zeros(c.numVisionTokens(), h)), std, gen);
+            EveInit.truncNormal(registerParameter("pos_embed_text", Tensor.zeros(c.maxTextPositions(), h)), std, gen);
             registerBuffer("position_ids_vision", Tensor.arange(c.numVisionTokens()).reshape(1, -1));
             registerBuffer("position_ids_text", Tensor.arange(c.maxTextPositions()));
         }
         PatchEmbed patchEmbed = registerModule("patch_embed", new PatchEmbed(3, h, p, gen));
-        EveInit.truncNormal(patchEmbed.parameter("weight"), gen);
+        EveInit.truncNormal(patchEmbed.parameter("weight"), std, gen);
         Init.zeros(patchEmbed.parameter("bias"));
         wordEmbedding = registerModule("word_embedding", new Embedding(c.vocabSize(), h, -1, gen));
-        Init.normal(wordEmbedding.weight(), 0, EveInit.STD, gen);
+        Init.normal(wordEmbedding.weight(), 0, std, gen);
         layerNormText = registerModule("layer_norm_text", new LayerNorm(h, 1e-6));
         dropOutText = registerModule("drop_out_text", new Dropout(0.1));
         preLayrnorm = registerModule("pre_layrnorm", new LayerNorm(h, 1e-6));

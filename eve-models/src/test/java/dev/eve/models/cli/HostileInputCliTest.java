@@ -31,7 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Hostile input at every entry point of the command line, run in process: each gets one line on
  * stderr, {@code error: ...} naming the culprit, and a non-zero exit (2 for a wrong command line, 1
  * for everything found while running), never a stack trace unless {@code --debug} is given. The
- * table of docs/HOSTILE_INPUTS_CLI.md lists the same cases (this class prints it after running).
+ * README's "Hostile inputs" section summarises the same cases.
  */
 class HostileInputCliTest {
 

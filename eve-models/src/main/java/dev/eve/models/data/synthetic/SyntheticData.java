@@ -15,7 +15,7 @@ import java.util.stream.IntStream;
  *
  * <pre>{@code
  * SyntheticData data = SyntheticData.generate(Settings.defaults().withSeed(7).withImageSize(32));
- * Tokenizer tok = data.tokenizer();                       // [PAD]=0, [MASK]=data.maskId(), no post-processor
+ * Tokenizer tok = data.tokenizer();                       // [PAD]=0, [MASK]=data.maskId(), [CLS] text [SEP]
  * for (ImageText p : data.pairs(Split.TRAIN)) ...         // pre-training / retrieval pairs
  * Tensor x = ImageTensors.batch(List.of(data.train().get(0).image()));
  * }</pre>

@@ -22,7 +22,7 @@ import java.util.Map;
  * @param nlvrTrueTest        the same in the test split
  * @param nlvrBlindAccuracy   test accuracy of the most frequent train label of the same statement text
  *                            (else the majority label)
- * @param maxCaptionTokens    longest caption in tokens (no special tokens are added)
+ * @param maxCaptionTokens    longest caption in tokens, with the [CLS] and [SEP] the tokenizer adds
  * @param retrievalChanceR1   R@1 of a random ranking of the test images (1 / test images)
  */
 public record SyntheticStats(int vocabSize, int answerClasses, int trainImages, int testImages, int captions, int distinctCaptions,
@@ -90,7 +90,7 @@ public record SyntheticStats(int vocabSize, int answerClasses, int trainImages, 
         }
 
         private int tokens(String text) {
-            return tokenizer.encodeIds(text, false).length;
+            return tokenizer.encodeIds(text, true).length;
         }
 
         synchronized void add(Sample s) {

@@ -18,8 +18,9 @@ import java.util.TreeSet;
 /**
  * The word-level vocabulary of the synthetic texts and its Hugging Face {@code tokenizer.json}:
  * BERT style ({@code BertNormalizer} with lower-casing, {@code BertPreTokenizer}, a {@code WordPiece}
- * model whose pieces are the whole words, {@code WordPiece} decoder) and, like EVE's own tokenizer,
- * NO post-processor: no [CLS]/[SEP] are added. Ids: [PAD] 0, [UNK] 1, [CLS] 2, [SEP] 3, [MASK] 4, then
+ * model whose pieces are the whole words, {@code WordPiece} decoder) and BERT's post-processor, so
+ * every text is {@code [CLS] words [SEP]} as with the {@code bert-base-uncased} tokenizer the
+ * original fine-tuning configs name (the text CLS summarises the sentence for retrieval). Ids: [PAD] 0, [UNK] 1, [CLS] 2, [SEP] 3, [MASK] 4, then
  * the words in alphabetical order. The vocabulary is the same for all settings (it holds the words of
  * every template, shape, colour, number and answer), so one tokenizer serves every synthetic data set.
  */
@@ -96,7 +97,10 @@ public final class SyntheticVocabulary {
         norm.putNull("strip_accents");
         norm.put("lowercase", true);
         root.putObject("pre_tokenizer").put("type", "BertPreTokenizer");
-        root.putNull("post_processor");
+        ObjectNode post = root.putObject("post_processor");
+        post.put("type", "BertProcessing");
+        post.putArray("sep").add(SEP).add(SEP_ID);
+        post.putArray("cls").add(CLS).add(CLS_ID);
         ObjectNode dec = root.putObject("decoder");
         dec.put("type", "WordPiece");
         dec.put("prefix", "##");

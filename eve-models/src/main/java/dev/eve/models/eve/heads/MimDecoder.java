@@ -27,12 +27,13 @@ public final class MimDecoder extends Module {
      * @param hidden  encoder width
      * @param patches patches per image (P)
      * @param pixels  values per patch (p*p*3)
+     * @param initStd std of the truncated-normal init (the encoder's initializer_range)
      */
-    public MimDecoder(int hidden, int patches, int pixels, int depth, int width, int heads, Generator gen) {
+    public MimDecoder(int hidden, int patches, int pixels, int depth, int width, int heads, double initStd, Generator gen) {
         this.patches = patches;
         embed = registerModule("embed", new Linear(hidden, width, true, gen));
-        EveInit.truncNormal(registerParameter("mask_token", Tensor.zeros(width)), gen);
-        EveInit.truncNormal(registerParameter("pos_embed", Tensor.zeros(patches + 1, width)), gen);
+        EveInit.truncNormal(registerParameter("mask_token", Tensor.zeros(width)), initStd, gen);
+        EveInit.truncNormal(registerParameter("pos_embed", Tensor.zeros(patches + 1, width)), initStd, gen);
         registerModule("blocks", blocks);
         try (AutoCloseable ignored = Generator.use(gen == null ? new Generator(0) : gen)) {
             for (int i = 0; i < depth; i++) blocks.add(new TransformerEncoderLayer(width, heads, 4 * width, "gelu", 0.0));
@@ -41,7 +42,7 @@ public final class MimDecoder extends Module {
         }
         norm = registerModule("norm", new LayerNorm(width, 1e-6));
         pred = registerModule("pred", new Linear(width, pixels, true, gen));
-        if (gen != null) EveInit.initLinearsAndNorms(this, gen);
+        if (gen != null) EveInit.initLinearsAndNorms(this, initStd, gen);
     }
 
     /**

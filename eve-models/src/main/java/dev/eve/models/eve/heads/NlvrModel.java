@@ -51,7 +51,7 @@ public final class NlvrModel extends Module {
                     .add(new LayerNorm(2 * h, 1e-5))
                     .add(new Activation(Activation.Kind.GELU))
                     .add(new Linear(2 * h, 2, true, gen)));
-            EveInit.bertInit(output, gen);
+            EveInit.bertInit(output, c.initializerRange(), gen);
         }
     }
 

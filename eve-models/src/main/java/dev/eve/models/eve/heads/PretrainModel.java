@@ -39,8 +39,8 @@ public final class PretrainModel extends Module {
         backbone = registerModule("backbone", new MultiwayTransformer(c, gen));
         mlmHead = registerModule("mlm_head", new MlmHead(c.hiddenSize(), c.vocabSize(), gen));
         mimDecoder = registerModule("mim_decoder", new MimDecoder(c.hiddenSize(), c.numVisionTokens() - 1, patch * patch * 3,
-                p.decoderDepth(), p.decoderWidth(), p.decoderHeads(), gen));
-        if (gen != null) dev.eve.models.eve.EveInit.bertInit(mlmHead, gen);
+                p.decoderDepth(), p.decoderWidth(), p.decoderHeads(), c.initializerRange(), gen));
+        if (gen != null) dev.eve.models.eve.EveInit.bertInit(mlmHead, c.initializerRange(), gen);
     }
 
     public EveConfig config() {

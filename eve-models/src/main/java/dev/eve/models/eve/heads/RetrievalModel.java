@@ -38,7 +38,7 @@ public final class RetrievalModel extends Module {
         }
         itmHead = registerModule("itm_head", new Linear(c.hiddenSize(), 2, true, gen));
         for (String head : new String[] {"itc_vision_proj_head", "itc_text_proj_head", "itc_vl_vision_proj_head", "itc_vl_text_proj_head", "itm_head"})
-            if (child(head) != null) EveInit.bertInit(child(head), gen);
+            if (child(head) != null) EveInit.bertInit(child(head), c.initializerRange(), gen);
     }
 
     public MultiwayTransformer backbone() {

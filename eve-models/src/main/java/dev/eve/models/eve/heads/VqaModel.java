@@ -31,7 +31,7 @@ public final class VqaModel extends Module {
                 .add(new LayerNorm(2 * h, 1e-5))
                 .add(new Activation(Activation.Kind.GELU))
                 .add(new Linear(2 * h, c.vqaVocab(), true, gen)));
-        EveInit.bertInit(output, gen);
+        EveInit.bertInit(output, c.initializerRange(), gen);
     }
 
     public MultiwayTransformer backbone() {

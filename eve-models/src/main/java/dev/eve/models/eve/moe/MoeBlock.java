@@ -9,8 +9,8 @@ public final class MoeBlock extends Module {
 
     private final MoeLayer moe;
 
-    public MoeBlock(int dim, int hidden, String activation, MoeParams params, int numVisionTokens, Generator gen) {
-        moe = registerModule("moe", new MoeLayer(dim, hidden, activation, params, numVisionTokens, gen));
+    public MoeBlock(int dim, int hidden, String activation, MoeParams params, int numVisionTokens, double initStd, Generator gen) {
+        moe = registerModule("moe", new MoeLayer(dim, hidden, activation, params, numVisionTokens, initStd, gen));
     }
 
     public MoeLayer moe() {

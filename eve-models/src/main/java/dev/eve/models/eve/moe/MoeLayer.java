@@ -32,15 +32,16 @@ public final class MoeLayer extends Module {
     /**
      * @param numVisionTokens tokens that get the vision embedding in vl mode (CLS + patches); only
      *                        used when the params route by modality
+     * @param initStd         std of the modality embeddings' truncated-normal init (initializer_range)
      */
-    public MoeLayer(int dim, int hidden, String activation, MoeParams params, int numVisionTokens, Generator gen) {
+    public MoeLayer(int dim, int hidden, String activation, MoeParams params, int numVisionTokens, double initStd, Generator gen) {
         this.params = params;
         this.numVisionTokens = numVisionTokens;
         gate = registerModule("gate", new TopKGate(dim, params.numExperts(), gen));
         experts = registerModule("experts", new Experts(params.numExperts(), dim, hidden, activation, gen));
         if (params.typeRoute()) {
-            EveInit.truncNormal(registerParameter("vision_embed", Tensor.zeros(dim)), gen);
-            EveInit.truncNormal(registerParameter("text_embed", Tensor.zeros(dim)), gen);
+            EveInit.truncNormal(registerParameter("vision_embed", Tensor.zeros(dim)), initStd, gen);
+            EveInit.truncNormal(registerParameter("text_embed", Tensor.zeros(dim)), initStd, gen);
         }
         stats = new RoutingStats(params.numExperts());
     }

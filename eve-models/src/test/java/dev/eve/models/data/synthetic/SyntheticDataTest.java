@@ -360,9 +360,13 @@ class SyntheticDataTest {
         texts.addAll(QuestionType.allAnswers());
         Set<String> seen = new HashSet<>();
         for (String t : texts) {
-            Encoding e = tok.encode(t, true);
+            Encoding e = tok.encode(t, false);
             int[] ids = e.ids();
-            assertEquals(t.split(" ").length, ids.length, "one token per word, no special tokens added: " + t);
+            assertEquals(t.split(" ").length, ids.length, "one token per word: " + t);
+            int[] framed = tok.encodeIds(t, true);
+            assertEquals(ids.length + 2, framed.length);
+            assertEquals(SyntheticVocabulary.CLS_ID, framed[0]);
+            assertEquals(SyntheticVocabulary.SEP_ID, framed[framed.length - 1]);
             for (int id : ids) assertTrue(id >= 5, "[UNK] or a special token in '" + t + "'");
             assertEquals(t, tok.decode(ids, true));
             for (String w : t.split(" ")) seen.add(w);

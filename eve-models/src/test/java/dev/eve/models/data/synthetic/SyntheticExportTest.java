@@ -160,7 +160,7 @@ class SyntheticExportTest {
         }
         assertEquals(SyntheticVocabulary.tokenizerJson(), Files.readString(layout.tokenizer().resolve("tokenizer.json")));
         JsonNode tj = JSON.readTree(layout.tokenizer().resolve("tokenizer.json").toFile());
-        assertTrue(tj.get("post_processor").isNull(), "no post-processor, as EVE's tokenizer");
+        assertEquals("BertProcessing", tj.get("post_processor").get("type").asText(), "[CLS] text [SEP], as bert-base-uncased");
         assertEquals("WordPiece", tj.get("model").get("type").asText());
     }
 
