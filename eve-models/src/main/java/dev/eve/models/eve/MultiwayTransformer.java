@@ -48,8 +48,17 @@ public final class MultiwayTransformer extends Module {
     }
 
     private final EveConfig config;
-    /** Per-MoE-layer l_aux of every forward since the last {@link #takeGateLoss()} (the original's aux_loss_vl). */
+    /**
+     * Per-MoE-layer l_aux of the training-mode passes run between {@link #collectGateLoss()} and
+     * {@link #takeGateLoss()} (the original's aux_loss_vl). Each holds its pass's autograd graph, so
+     * passes outside such a window keep nothing: a plain training loop must not pin every step's
+     * activations.
+     */
     private final java.util.Map<Integer, List<Tensor>> auxByLayer = new java.util.TreeMap<>();
+    private boolean collectingGateLoss;
+    /** A window never closed by takeGateLoss() keeps at most this many passes (the oldest go, with one warning). */
+    static final int MAX_PENDING_GATE_LOSSES = 64;
+    private boolean warnedPendingGateLosses;
     private final Embedding wordEmbedding;
     private final LayerNorm layerNormText, preLayrnorm, norm;
     private final Dropout dropOutText;
@@ -233,9 +242,7 @@ public final class MultiwayTransformer extends Module {
                     aux.add(out.moe().lAux());
                     routing.add(out.moe().routing());
                     if (dev.eve.core.autograd.GradMode.isEnabled()) {   // only training needs it; no-grad passes would leak
-                        synchronized (auxByLayer) {
-                            auxByLayer.computeIfAbsent(i, k -> new ArrayList<>()).add(out.moe().lAux());
-                        }
+                        keepGateLoss(i, out.moe().lAux());
                     }
                 }
             }
@@ -244,13 +251,38 @@ public final class MultiwayTransformer extends Module {
         return new Encoded(x, e.mask(), aux, routing, trace ? e.hidden() : null, layers);
     }
 
+    private void keepGateLoss(int layer, Tensor lAux) {
+        synchronized (auxByLayer) {
+            if (!collectingGateLoss) return;
+            List<Tensor> pending = auxByLayer.computeIfAbsent(layer, k -> new ArrayList<>());
+            pending.add(lAux);
+            if (pending.size() > MAX_PENDING_GATE_LOSSES) {
+                pending.remove(0);
+                if (!warnedPendingGateLosses) {
+                    warnedPendingGateLosses = true;
+                    org.slf4j.LoggerFactory.getLogger(MultiwayTransformer.class).warn(
+                            "{} training-mode forward passes since collectGateLoss() without takeGateLoss(): dropping the oldest"
+                                    + " MoE gate losses (each holds its pass's graph); take them once per step", MAX_PENDING_GATE_LOSSES);
+                }
+            }
+        }
+    }
+
+    /** Forward passes whose gate losses wait for {@link #takeGateLoss()} (the most of any MoE layer). */
+    int pendingGateLosses() {
+        synchronized (auxByLayer) {
+            return auxByLayer.values().stream().mapToInt(List::size).max().orElse(0);
+        }
+    }
+
     /**
      * The gate loss of everything run since the last call, as the original task models compute it:
      * for each MoE layer the mean of its l_aux over the forward passes, then the mean over layers;
-     * null without MoE layers. Resets the accumulation.
+     * null without MoE layers or when nothing was collected. Ends the window {@link #collectGateLoss()} opened.
      */
     public Tensor takeGateLoss() {
         synchronized (auxByLayer) {
+            collectingGateLoss = false;
             if (auxByLayer.isEmpty()) return null;
             Tensor total = null;
             for (List<Tensor> l : auxByLayer.values()) {
@@ -265,10 +297,14 @@ public final class MultiwayTransformer extends Module {
         }
     }
 
-    /** Drops the accumulated aux losses (e.g. after evaluation passes). */
-    public void clearGateLoss() {
+    /**
+     * Starts collecting the gate losses of the following training-mode passes (dropping any collected
+     * before), for one {@link #takeGateLoss()}: call it at the start of each step's loss.
+     */
+    public void collectGateLoss() {
         synchronized (auxByLayer) {
             auxByLayer.clear();
+            collectingGateLoss = true;
         }
     }
 

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class PretrainModelTest {
@@ -31,6 +32,27 @@ class PretrainModelTest {
         long[] seeds = new long[b];
         for (int i = 0; i < b; i++) seeds[i] = seed + i;
         return TextMask.apply(ids.toLongArray(), atts.toLongArray(), new int[b * l], l, ratio, 49, false, 50, seeds);
+    }
+
+    @Test
+    void gateLossesAreKeptOnlyWhileCollectedAndBounded() {
+        MultiwayTransformer m = new MultiwayTransformer(ModelPiecesTest.tiny(2, false), new Generator(1));
+        Tensor[] in = ModelPiecesTest.inputs(new Generator(2), 1);
+        for (int i = 0; i < 5; i++) m.forward(in[0], in[1], in[2], Mode.VL);
+        assertEquals(0, m.pendingGateLosses(), "a plain training loop pins no graphs");
+        assertNull(m.takeGateLoss());
+
+        m.collectGateLoss();
+        for (int i = 0; i < 3; i++) m.forward(in[0], in[1], in[2], Mode.VL);
+        assertEquals(3, m.pendingGateLosses());
+        assertTrue(m.takeGateLoss() != null);
+        assertEquals(0, m.pendingGateLosses());
+        m.forward(in[0], in[1], in[2], Mode.VL);
+        assertEquals(0, m.pendingGateLosses(), "take closes the window");
+
+        m.collectGateLoss();
+        for (int i = 0; i < MultiwayTransformer.MAX_PENDING_GATE_LOSSES + 10; i++) m.forward(in[0], in[1], in[2], Mode.VL);
+        assertEquals(MultiwayTransformer.MAX_PENDING_GATE_LOSSES, m.pendingGateLosses(), "a window never closed is bounded");
     }
 
     @Test

@@ -72,7 +72,6 @@ public final class PretrainModel extends Module {
     public Output forward(Tensor image, ImageMask mask, TextMask text, Tensor atts) {
         MultiwayTransformer.Embedded in = backbone.embedVisible(image, mask.idsKeep(), text.ids(), atts);
         MultiwayTransformer.Encoded enc = backbone.encode(in, dev.eve.models.eve.Mode.VL, false);
-        backbone.clearGateLoss();                       // this pass's l_aux is taken from enc below
         Tensor hidden = backbone.norm().forward(enc.hidden());
         int visionTokens = in.visionTokens(), n = hidden.size(1);
 

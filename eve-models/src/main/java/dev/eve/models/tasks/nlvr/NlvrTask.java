@@ -81,7 +81,7 @@ public final class NlvrTask implements Trainer.Task<NlvrModel, NlvrData.Example>
             labels[j] = shard.get(i).label();
             texts.add(shard.get(i).sentence());
         }
-        model.backbone().clearGateLoss();
+        model.backbone().collectGateLoss();
         Tensor[] text = TextBatches.encode(tokenizer, texts, NlvrEvaluator.TEXT_LENGTH);
         Tensor imgs = loaded.images();
         Tensor logits = model.logits(imgs.indexSelect(0, Tensor.of(left)), imgs.indexSelect(0, Tensor.of(right)), text[0], text[1]);

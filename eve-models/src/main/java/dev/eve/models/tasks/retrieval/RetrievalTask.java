@@ -105,7 +105,7 @@ public final class RetrievalTask implements Trainer.Task<RetrievalModel, Retriev
     static Parts compute(RetrievalModel model, Tensor image, Tensor ids, Tensor atts, Tensor idx, ProcessGroup group,
                          Generator gen, double gateWeight) {
         model.clampTemperature();
-        model.backbone().clearGateLoss();
+        model.backbone().collectGateLoss();
         Tensor v = model.embedForItc(image, null, null, Mode.VISION);
         Tensor t = model.embedForItc(null, ids, atts, Mode.TEXT);
         Tensor vAll = Collectives.allGather(group, v), tAll = Collectives.allGather(group, t);

@@ -92,7 +92,7 @@ public final class VqaTask implements Trainer.Task<VqaModel, VqaData.Question> {
             texts.add(q.question());
             System.arraycopy(VqaData.targets(q, answers, classes), 0, targets, i * classes, classes);
         }
-        model.backbone().clearGateLoss();
+        model.backbone().collectGateLoss();
         Tensor[] text = TextBatches.encode(tokenizer, texts, textLength);
         Tensor logits = model.logits(loaded.images(), text[0], text[1]);
         Tensor vqa = F.binaryCrossEntropyWithLogits(logits, Tensor.of(targets, b, classes)).mul(classes);
