@@ -187,11 +187,8 @@ public final class TaskRunner {
                 List<VqaData.Question> test = VqaData.test(cfg.paths("test_file"), cfg.path("vqa_root"), cfg.path("vg_root"), cfg.dir());
                 Map<Long, List<String>> refs = VqaData.referenceAnswers(cfg.paths("test_file"));
                 if (cfg.has("test_answers")) refs.putAll(VqaData.referenceAnswers(cfg.paths("test_answers")));
-                // The original always uses its VQA transform; --augmentation resize turns the random crop and RandomAugment off.
-                var transform = aug != null && ImageTransforms.Augmentation.parse(aug) == ImageTransforms.Augmentation.RESIZE
-                        ? ImageTransforms.test(res) : ImageTransforms.vqaTrain(res);
-                VqaTask t = new VqaTask(tok, images, transform, train, test, refs, answers, textLength,
-                        model.vqaVocab(), cfg.integer("batch_size_test", 32), gate, out);
+                VqaTask t = new VqaTask(tok, images, ImageTransforms.vqaTrain(ImageTransforms.Augmentation.parse(aug), res), train, test,
+                        refs, answers, textLength, model.vqaVocab(), cfg.integer("batch_size_test", 32), gate, out);
                 return new Trainer<>((VqaModel) net, () -> new VqaModel(replicaConfig, null), t, s, fresh).fit();
             }
             default -> {

@@ -83,6 +83,14 @@ public final class ImageTransforms {
         return RandomResizedCrop.eve(res).then(RandomAugment.eve());
     }
 
+    /**
+     * VQA training for an {@code --augmentation} value: the original ignores the flag for VQA (always
+     * {@link #vqaTrain(int)}); {@code resize} turns the random crop and RandomAugment off.
+     */
+    public static ImageTransform vqaTrain(Augmentation augmentation, int res) {
+        return augmentation == Augmentation.RESIZE ? test(res) : vqaTrain(res);
+    }
+
     private static void checkRes(int res) {
         if (res <= 0) throw new IllegalArgumentException("image_res must be positive, got " + res);
     }

@@ -163,6 +163,17 @@ class RandomTransformsTest {
     }
 
     @Test
+    void resizeTurnsEveryRandomStepOff() {
+        int res = 48;
+        RgbImage plain = ImageTransforms.test(res).apply(PHOTO, new Generator(3));
+        for (ImageTransform t : List.of(ImageTransforms.train(ImageTransforms.Augmentation.RESIZE, res),
+                ImageTransforms.vqaTrain(ImageTransforms.Augmentation.RESIZE, res))) {
+            RgbImage a = t.apply(PHOTO, new Generator(11));
+            assertArrayEquals(plain.pixels(), a.pixels());
+        }
+    }
+
+    @Test
     void augmentationNames() {
         assertEquals(ImageTransforms.Augmentation.NONE, ImageTransforms.Augmentation.parse(null));
         assertEquals(ImageTransforms.Augmentation.NONE, ImageTransforms.Augmentation.parse(""));
