@@ -19,13 +19,11 @@ import java.util.concurrent.ThreadLocalRandom;
  * ranked pair is left. Characters outside the vocabulary become {@code <0xXX>} byte tokens with
  * {@code byte_fallback}, else the unknown token ({@code fuse_unk} joins a run of them into one).
  */
-public final class Bpe implements Model {
+public final class Bpe extends VocabModel {
 
     private static final int CACHE_CAPACITY = 10_000;
     private static final int CACHE_MAX_WORD_BYTES = 256;
 
-    private final Map<String, Integer> vocab;
-    private final Map<Integer, String> reverse = new HashMap<>();
     /** (left id, right id) -> rank << 32 | new id. */
     private final Map<Long, Long> merges;
     private final String unkToken, prefix, suffix;
@@ -39,7 +37,7 @@ public final class Bpe implements Model {
      */
     public Bpe(Map<String, Integer> vocab, List<String[]> merges, String unkToken, String continuingSubwordPrefix,
                String endOfWordSuffix, boolean fuseUnk, boolean byteFallback, boolean ignoreMerges, Float dropout) {
-        this.vocab = vocab;
+        super(vocab);
         this.unkToken = unkToken;
         this.prefix = continuingSubwordPrefix;
         this.suffix = endOfWordSuffix;
@@ -48,7 +46,6 @@ public final class Bpe implements Model {
         this.ignoreMerges = ignoreMerges;
         if (dropout != null && (dropout < 0f || dropout > 1f)) throw new TokenizerFormatException("BPE dropout should be between 0 and 1, inclusive");
         this.dropout = dropout == null ? 0f : dropout;
-        vocab.forEach((k, v) -> reverse.put(v, k));
         int prefixLen = prefix == null ? 0 : Utf8.length(prefix);
         this.merges = new HashMap<>(merges.size() * 2);
         for (int rank = 0; rank < merges.size(); rank++) {
@@ -273,21 +270,5 @@ public final class Bpe implements Model {
             pos += l;
         }
         return out;
-    }
-
-    @Override
-    public int tokenToId(String token) {
-        Integer id = vocab.get(token);
-        return id == null ? -1 : id;
-    }
-
-    @Override
-    public String idToToken(int id) {
-        return reverse.get(id);
-    }
-
-    @Override
-    public int vocabSize() {
-        return vocab.size();
     }
 }

@@ -4,7 +4,6 @@ import dev.eve.models.text.TokenizerException;
 import dev.eve.models.text.hf.core.Token;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -13,20 +12,17 @@ import java.util.Map;
  * ({@code ##}); a word longer than {@code max_input_chars_per_word} characters, or with any part that
  * matches nothing, becomes one unknown token.
  */
-public final class WordPiece implements Model {
+public final class WordPiece extends VocabModel {
 
-    private final Map<String, Integer> vocab;
-    private final Map<Integer, String> reverse = new HashMap<>();
     private final String unkToken;
     private final String prefix;
     private final int maxInputChars;
 
     public WordPiece(Map<String, Integer> vocab, String unkToken, String continuingSubwordPrefix, int maxInputCharsPerWord) {
-        this.vocab = vocab;
+        super(vocab);
         this.unkToken = unkToken;
         this.prefix = continuingSubwordPrefix;
         this.maxInputChars = maxInputCharsPerWord;
-        vocab.forEach((k, v) -> reverse.put(v, k));
     }
 
     private List<Token> unk(String sequence) {
@@ -59,21 +55,5 @@ public final class WordPiece implements Model {
             start = end;
         }
         return out;
-    }
-
-    @Override
-    public int tokenToId(String token) {
-        Integer id = vocab.get(token);
-        return id == null ? -1 : id;
-    }
-
-    @Override
-    public String idToToken(int id) {
-        return reverse.get(id);
-    }
-
-    @Override
-    public int vocabSize() {
-        return vocab.size();
     }
 }
