@@ -2,6 +2,7 @@ package dev.eve.models.eve;
 
 import dev.eve.core.io.SafeTensors;
 import dev.eve.core.nn.Module;
+import dev.eve.core.tensor.Device;
 import dev.eve.core.tensor.Generator;
 import dev.eve.core.tensor.Tensor;
 import dev.eve.core.testing.Fixtures;
@@ -28,6 +29,19 @@ import static org.junit.jupiter.api.Assertions.fail;
  * parameter gradient of the fixture's training loss.
  */
 class EveFixtureTest {
+
+    /**
+     * Where the model and inputs live: {@code -Deve.test.device=cuda} (gpu/run-on-gpu.sh runs these
+     * tests on the GPU that way); the CPU by default. Expected tensors stay on the CPU.
+     */
+    static final Device DEVICE = Device.parse(System.getProperty("eve.test.device", "cpu"));
+
+    static Map<String, Tensor> onDevice(Map<String, Tensor> tensors) {
+        if (DEVICE.isCpu()) return tensors;
+        Map<String, Tensor> out = new java.util.LinkedHashMap<>();
+        tensors.forEach((k, t) -> out.put(k, t.to(DEVICE)));
+        return out;
+    }
 
     static Path caseDir(String name) {
         return Fixtures.path("fixtures/eve/" + name + "/config.json").getParent();
@@ -72,6 +86,7 @@ class EveFixtureTest {
         EveConfig c = config(name);
         Module m = EveModels.build(c, task, new Generator(0));
         EveCheckpoint.load(m, checkpoint(name, task), c, true);
+        m.to(DEVICE);
         return m;
     }
 
@@ -97,7 +112,7 @@ class EveFixtureTest {
     @ParameterizedTest
     @ValueSource(strings = {"tiny-top2", "tiny-capacity"})
     void forwardMatchesTheOriginalInEveryModeLayerRouterAndHead(String name) {
-        Map<String, Tensor> inputs = SafeTensors.load(caseDir(name).resolve("inputs.safetensors"));
+        Map<String, Tensor> inputs = onDevice(SafeTensors.load(caseDir(name).resolve("inputs.safetensors")));
         Map<String, Tensor> expected = SafeTensors.load(caseDir(name).resolve("expected.safetensors"));
         List<String> checked = new ArrayList<>();
         for (Task task : new Task[] {Task.RETRIEVAL, Task.VQA, Task.NLVR}) {
@@ -126,7 +141,7 @@ class EveFixtureTest {
     @ParameterizedTest
     @ValueSource(strings = {"tiny-top2", "tiny-capacity"})
     void everyParameterGradientMatches(String name) {
-        Map<String, Tensor> inputs = SafeTensors.load(caseDir(name).resolve("inputs.safetensors"));
+        Map<String, Tensor> inputs = onDevice(SafeTensors.load(caseDir(name).resolve("inputs.safetensors")));
         Map<String, Tensor> grads = SafeTensors.load(caseDir(name).resolve("grads.safetensors"));
         RetrievalModel model = (RetrievalModel) load(name, Task.RETRIEVAL);
         // The fixture trains with every dropout at p = 0 and capacity factor 1.0 in both modes, so
