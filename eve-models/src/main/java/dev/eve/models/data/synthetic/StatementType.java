@@ -17,5 +17,11 @@ public enum StatementType {
     /** "the two images have the same number of squares" / "... of objects" / "... of red objects". */
     SAME_NUMBER,
     /** "there are three circles in total" / "there is one red object in total". */
-    TOTAL
+    TOTAL,
+    /**
+     * "there is a red object in the left image" / "the right image contains a blue object": one colour
+     * on one side. The easiest family (no shapes, no counting): the one a model of the demo's size learns
+     * in its minutes.
+     */
+    COLOUR_SIDE
 }

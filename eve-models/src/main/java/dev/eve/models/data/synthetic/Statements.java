@@ -63,8 +63,8 @@ final class Statements {
 
     static Statement statement(StatementType type, Settings s, Rng rng) {
         return switch (type) {
-            case EXIST_SIDE -> {
-                Counted what = counted(2, s, rng);
+            case EXIST_SIDE, COLOUR_SIDE -> {
+                Counted what = counted(type == StatementType.EXIST_SIDE ? 2 : 1, s, rng);
                 boolean left = rng.nextBoolean();
                 String side = left ? "left" : "right";
                 String text = rng.nextBoolean() ? "there is a " + what.singular() + " in the " + side + " image"

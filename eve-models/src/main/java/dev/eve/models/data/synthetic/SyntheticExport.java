@@ -67,9 +67,14 @@ public final class SyntheticExport {
         return write(settings, dir, defaultPatchSize(settings.imageSize()));
     }
 
-    /** The patch size the exported configs use: 16 from 128 px up, else 8 (or the largest of 4, 2, 1 dividing the size). */
+    /**
+     * The patch size the exported configs use: the original's 16 where it divides the image into at
+     * least 2 x 2 patches, else 8 (or the largest of 4, 2, 1 dividing the size). At the demo's 32 px the
+     * 2 x 2 patches are the scene's four cells, one object each at most: a patch embedding sees whole
+     * objects, and the encoder runs on 5 vision tokens instead of 17.
+     */
     public static int defaultPatchSize(int imageSize) {
-        if (imageSize >= 128 && imageSize % 16 == 0) return 16;
+        if (imageSize >= 32 && imageSize % 16 == 0) return 16;
         for (int p : new int[] {8, 4, 2}) if (imageSize % p == 0) return p;
         return 1;
     }

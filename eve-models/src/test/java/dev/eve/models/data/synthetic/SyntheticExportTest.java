@@ -150,7 +150,7 @@ class SyntheticExportTest {
             EveConfig model = cfg.modelConfig();
             assertEquals(SyntheticVocabulary.size(), model.vocabSize(), yaml.toString());
             assertEquals(SETTINGS.imageSize(), model.imageRes());
-            assertEquals(32 / 8, model.gridSize());
+            assertEquals(32 / 16, model.gridSize());   // SyntheticExport.defaultPatchSize: 16 from 32 px up
             assertTrue(model.isMoeLayer(1) && model.isMoeLayer(3) && !model.isMoeLayer(0));
             Tokenizer tok = Tokenizers.load(cfg.path("text_encoder"));
             assertEquals(SyntheticVocabulary.size(), tok.vocabSize());
