@@ -81,6 +81,7 @@ public final class CudaBackend implements Backend {
     }
 
     /** Waits until all queued work on this GPU has finished. */
+    @Override
     public void synchronize() {
         device.synchronize();
     }

@@ -18,6 +18,14 @@ public interface Backend {
 
     Device device();
 
+    /**
+     * Waits until the work queued on this device so far has finished (the CUDA backend's
+     * {@code cudaStreamSynchronize}). Backends whose kernels have finished when they return, like the
+     * CPU backend, need nothing: the default returns at once. For timing, not for correctness: reading
+     * a result back to the host already waits for the kernels that produced it.
+     */
+    default void synchronize() {}
+
     // ---------------------------------------------------------------- memory and transfers
 
     /** A zero-filled storage of {@code numel} elements. */

@@ -2,7 +2,7 @@ package dev.eve.core.tensor;
 
 import java.util.Objects;
 
-/** Where a tensor lives: {@code cpu} or {@code cuda:N}. */
+/** Where a tensor lives: {@code cpu} or {@code cuda:N} (or a device type a {@link dev.eve.core.backend.BackendProvider} adds). */
 public record Device(String type, int index) {
 
     public static final Device CPU = new Device("cpu", 0);
@@ -16,7 +16,10 @@ public record Device(String type, int index) {
         return new Device("cuda", index);
     }
 
-    /** Parses {@code cpu}, {@code cuda} or {@code cuda:1}. */
+    /**
+     * Parses {@code cpu}, {@code cuda} or {@code cuda:1}, or {@code TYPE[:N]} for a device type whose
+     * {@link dev.eve.core.backend.BackendProvider} is on the class path (a test-only backend, say).
+     */
     public static Device parse(String spec) {
         String s = spec.trim().toLowerCase(java.util.Locale.ROOT);
         int colon = s.indexOf(':');
@@ -29,7 +32,7 @@ public record Device(String type, int index) {
                 throw new IllegalArgumentException("bad device '" + spec + "': expected cpu, cuda or cuda:N");
             }
         }
-        if (!type.equals("cpu") && !type.equals("cuda"))
+        if (!type.equals("cpu") && !type.equals("cuda") && !dev.eve.core.backend.Backends.deviceTypes().contains(type))
             throw new IllegalArgumentException("bad device '" + spec + "': expected cpu, cuda or cuda:N");
         return type.equals("cpu") ? CPU : new Device(type, index);
     }

@@ -1,6 +1,7 @@
 package dev.eve.cuda.dist;
 
 import dev.eve.core.autograd.NoGrad;
+import dev.eve.core.dist.ProcessGroup;
 import dev.eve.core.tensor.DType;
 import dev.eve.core.tensor.Device;
 import dev.eve.core.tensor.Tensor;
@@ -27,7 +28,7 @@ import static org.bytedeco.cuda.global.nccl.*;
  * buffers, all-reduces each bucket and unpacks them. It runs after backward: overlapping it with
  * backward (DDP's hooks) needs a per-parameter "gradient ready" hook in eve-core's autograd engine.
  */
-public final class NcclGroup implements Collective {
+public final class NcclGroup implements ProcessGroup, AutoCloseable {
 
     /** NCCL_UNIQUE_ID_BYTES. */
     static final int UNIQUE_ID_BYTES = 128;

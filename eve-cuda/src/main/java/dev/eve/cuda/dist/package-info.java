@@ -9,10 +9,9 @@
  *   <li>{@link dev.eve.cuda.dist.BucketPlan}: gradients grouped, in the order backward produces them,
  *       into flat buckets of a bounded size (PyTorch DDP's 1 MiB first bucket, 25 MiB after);</li>
  *   <li>{@link dev.eve.cuda.dist.NcclGroup}: the communicator, all-reduce (sum or average), all-gather,
- *       barrier and the bucketed all-reduce of a model's gradients, behind
- *       {@link dev.eve.cuda.dist.Collective}, which has the methods of eve-models' trainer interface
- *       {@code dev.eve.models.train.ProcessGroup} (eve-cuda does not depend on eve-models: an adapter
- *       of a few lines joins them where both are on the class path).</li>
+ *       barrier and the bucketed all-reduce of a model's gradients; it implements eve-core's
+ *       {@link dev.eve.core.dist.ProcessGroup}, the collectives interface that eve-models' task losses
+ *       and differentiable collectives take.</li>
  * </ul>
  */
 package dev.eve.cuda.dist;

@@ -55,8 +55,8 @@ public final class Encoder extends Module {
     /** Per-layer relative position biases [heads, N, N] for a mode, or null in the absolute variant. */
     List<Tensor> relativeBiases(Mode mode, int tokens) {
         if (relative == null) return null;
-        Tensor index = relative.index(mode, tokens);
         Tensor table = parameter("relative_position_bias_table");
+        Tensor index = relative.index(mode, tokens).to(table.device());
         Tensor all = F.embedding(index, table).permute(2, 0, 1);   // [heads * layers, N, N]
         return all.chunk(config.numLayers(), 0);
     }

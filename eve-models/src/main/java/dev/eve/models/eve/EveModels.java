@@ -1,6 +1,7 @@
 package dev.eve.models.eve;
 
 import dev.eve.core.nn.Module;
+import dev.eve.core.tensor.Device;
 import dev.eve.core.tensor.Generator;
 import dev.eve.models.config.EveConfig;
 import dev.eve.models.eve.heads.NlvrModel;
@@ -23,6 +24,14 @@ public final class EveModels {
             case NLVR -> new NlvrModel(config, gen);
             case PRETRAIN -> new dev.eve.models.eve.heads.PretrainModel(config, dev.eve.models.config.PretrainConfig.defaults(), gen);
         };
+    }
+
+    /**
+     * Where a task model's weights are, and so where its inputs must be: the device of the backbone's
+     * word embeddings ({@code Module.to(Device)} moves every weight together).
+     */
+    public static Device device(Module model) {
+        return backbone(model).wordEmbeddingWeight().device();
     }
 
     /** The backbone of a task model. */

@@ -129,7 +129,7 @@ public final class MultiwayTransformer extends Module {
         Tensor x = Tensor.cat(1, cls, patches);
         if (!config.relativePositionEmbed()) x = x.add(parameter("pos_embed_vision"));
         x = x.add(parameter("type_embed_vision"));
-        return new Tensor[] {x, Tensor.ones(b, config.numVisionTokens())};
+        return new Tensor[] {x, Tensor.full(x.device(), DType.F32, 1, b, config.numVisionTokens())};
     }
 
     /** Text tokens [B, L, H]: LayerNorm(word embedding) -> dropout -> + positions + type; the mask is text_atts. */
@@ -212,7 +212,7 @@ public final class MultiwayTransformer extends Module {
         Tensor vision = Tensor.cat(1, full.slice(1, 0, 1), kept);
         Tensor[] t = textEmbeddings(ids, atts);
         Tensor hidden = Tensor.cat(1, vision, t[0]);
-        Tensor mask = Tensor.cat(1, Tensor.ones(b, vision.size(1)), t[1]);
+        Tensor mask = Tensor.cat(1, Tensor.full(vision.device(), DType.F32, 1, b, vision.size(1)), t[1]);
         return new Embedded(preLayrnorm.forward(hidden), mask, vision.size(1));
     }
 

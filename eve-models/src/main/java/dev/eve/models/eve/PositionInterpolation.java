@@ -49,7 +49,7 @@ public final class PositionInterpolation {
                 }
             }
         }
-        return Tensor.of(dst, 1 + newGrid * newGrid, h);
+        return Tensor.of(dst, 1 + newGrid * newGrid, h).to(pos.device());
     }
 
     private static int clamp(int i, int n) {

@@ -3,6 +3,7 @@ package dev.eve.models.tasks;
 import dev.eve.core.io.StateDicts;
 import dev.eve.core.nn.LoadReport;
 import dev.eve.core.nn.Module;
+import dev.eve.core.tensor.Device;
 import dev.eve.core.tensor.Generator;
 import dev.eve.core.tensor.Tensor;
 import dev.eve.models.config.EveConfig;
@@ -60,10 +61,18 @@ public final class TaskRunner {
 
     private TaskRunner() {}
 
-    /** Runs the task; returns the evaluation (with --evaluate) or the training summary. */
+    /** Runs the task on the CPU; returns the evaluation (with --evaluate) or the training summary. */
     public static Map<String, Object> run(Options o) throws IOException {
+        return run(o, Device.CPU);
+    }
+
+    /**
+     * Runs the task with the model on {@code device} (its batches are moved there as they are made);
+     * returns the evaluation (with --evaluate) or the training summary.
+     */
+    public static Map<String, Object> run(Options o, Device device) throws IOException {
         Task task = Task.parse(o.task().startsWith("itr") ? "retrieval" : o.task());
-        if (task == Task.PRETRAIN) return pretrain(o);
+        if (task == Task.PRETRAIN) return pretrain(o, device);
         Recipe recipe = Recipe.of(o.task());
         TaskConfig cfg = TaskConfig.load(o.config());
         if (o.vlmoConfig() != null) cfg = cfg.with("vlmo_config", o.vlmoConfig());
@@ -95,6 +104,7 @@ public final class TaskRunner {
         } else if (o.evaluate()) {
             throw new IllegalArgumentException("--evaluate needs --checkpoint");
         }
+        net.to(device);
         int res = model.imageRes();
         Path out = o.outputDir();
         try (TaskImages images = new TaskImages(res)) {
@@ -205,7 +215,7 @@ public final class TaskRunner {
      * Masked-signal-modeling pre-training: from scratch, or continued from {@code --checkpoint}
      * (any EVE checkpoint; its backbone, and its pre-training heads if it has them, are loaded).
      */
-    private static Map<String, Object> pretrain(Options o) throws IOException {
+    private static Map<String, Object> pretrain(Options o, Device device) throws IOException {
         if (o.evaluate()) throw new IllegalArgumentException("--evaluate is not defined for pretrain (its evaluation is the held-out loss of each epoch)");
         TaskConfig cfg = TaskConfig.load(o.config());
         if (o.vlmoConfig() != null) cfg = cfg.with("vlmo_config", o.vlmoConfig());
@@ -223,6 +233,7 @@ public final class TaskRunner {
             fresh.retainAll(report.missing());
             LOG.info("loaded {}: {}", o.checkpoint(), report.summary());
         }
+        net.to(device);
         List<PretrainData.Pair> train = PretrainData.read(cfg.paths("train_file"), cfg.path("image_root"));
         List<PretrainData.Pair> heldOut = cfg.has("test_file") ? PretrainData.read(cfg.paths("test_file"), cfg.path("image_root")) : List.of();
         TaskConfig opt = cfg.section("optimizer"), sched = cfg.section("schedular"), acc = cfg.section("accelerator");

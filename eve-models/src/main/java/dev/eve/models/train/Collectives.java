@@ -1,6 +1,7 @@
 package dev.eve.models.train;
 
 import dev.eve.core.autograd.Node;
+import dev.eve.core.dist.ProcessGroup;
 import dev.eve.core.tensor.Tensor;
 
 /**
@@ -16,7 +17,7 @@ public final class Collectives {
 
     /** Members may contribute different numbers of rows (a shard that lost an unreadable image). */
     public static Tensor allGather(ProcessGroup group, Tensor t) {
-        long[] sizes = group.allGather(Tensor.of(new long[] {t.size(0)})).toLongArray();
+        long[] sizes = group.allGather(Tensor.of(new long[] {t.size(0)}).to(t.device())).toLongArray();
         int offset = 0;
         for (int r = 0; r < group.rank(); r++) offset += (int) sizes[r];
         Tensor all = group.allGather(t);

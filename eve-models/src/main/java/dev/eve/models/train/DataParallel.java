@@ -1,7 +1,9 @@
 package dev.eve.models.train;
 
 import dev.eve.core.autograd.NoGrad;
+import dev.eve.core.dist.ProcessGroup;
 import dev.eve.core.nn.Module;
+import dev.eve.core.tensor.Device;
 import dev.eve.core.tensor.Generator;
 import dev.eve.core.tensor.Tensor;
 
@@ -34,13 +36,16 @@ public final class DataParallel<M extends Module> implements AutoCloseable {
     private final ThreadGroup group;
     private final ExecutorService pool;
 
-    /** {@code factory} builds an uninitialised copy (weights are copied from the master). */
+    /** {@code factory} builds an uninitialised copy (weights are copied from the master, onto the master's device). */
     public DataParallel(M master, Supplier<M> factory, int count) {
         if (count < 1) throw new IllegalArgumentException("replica count must be >= 1, got " + count);
         this.master = master;
         replicas.add(master);
+        List<Tensor> masterParams = master.parameters();
+        Device device = masterParams.isEmpty() ? Device.CPU : masterParams.get(0).device();
         for (int r = 1; r < count; r++) {
             M copy = factory.get();
+            copy.to(device);
             copy.loadStateDict(master.stateDict(), true);
             replicas.add(copy);
         }

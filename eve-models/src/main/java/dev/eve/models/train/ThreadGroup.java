@@ -1,6 +1,7 @@
 package dev.eve.models.train;
 
 import dev.eve.core.autograd.NoGrad;
+import dev.eve.core.dist.ProcessGroup;
 import dev.eve.core.tensor.Tensor;
 
 import java.util.ArrayList;

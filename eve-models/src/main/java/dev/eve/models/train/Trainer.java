@@ -3,6 +3,7 @@ package dev.eve.models.train;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.eve.core.autograd.NoGrad;
+import dev.eve.core.dist.ProcessGroup;
 import dev.eve.core.io.AtomicFiles;
 import dev.eve.core.io.SafeTensors;
 import dev.eve.core.nn.Module;

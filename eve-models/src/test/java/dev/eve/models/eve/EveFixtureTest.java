@@ -32,7 +32,9 @@ class EveFixtureTest {
 
     /**
      * Where the model and inputs live: {@code -Deve.test.device=cuda} (gpu/run-on-gpu.sh runs these
-     * tests on the GPU that way); the CPU by default. Expected tensors stay on the CPU.
+     * tests on the GPU that way), or {@code -Deve.test.device=fake}, the test-only device of
+     * {@link dev.eve.models.fakedevice.FakeDevice} that throws on any tensor left on the CPU; the CPU
+     * by default. Expected tensors stay on the CPU.
      */
     static final Device DEVICE = Device.parse(System.getProperty("eve.test.device", "cpu"));
 

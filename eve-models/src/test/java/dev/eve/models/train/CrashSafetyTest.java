@@ -2,6 +2,7 @@ package dev.eve.models.train;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.eve.core.autograd.NoGrad;
+import dev.eve.core.dist.ProcessGroup;
 import dev.eve.core.io.AtomicFiles;
 import dev.eve.core.io.SafeTensors;
 import dev.eve.core.nn.Activation;

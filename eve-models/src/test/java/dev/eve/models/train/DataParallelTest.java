@@ -1,5 +1,6 @@
 package dev.eve.models.train;
 
+import dev.eve.core.dist.ProcessGroup;
 import dev.eve.core.tensor.Generator;
 import dev.eve.core.tensor.Tensor;
 import dev.eve.models.config.EveConfig;

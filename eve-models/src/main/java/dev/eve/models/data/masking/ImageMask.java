@@ -1,5 +1,6 @@
 package dev.eve.models.data.masking;
 
+import dev.eve.core.tensor.Device;
 import dev.eve.core.tensor.Generator;
 import dev.eve.core.tensor.Tensor;
 
@@ -55,6 +56,11 @@ public record ImageMask(Tensor idsKeep, Tensor restore, Tensor masked) {
             chosen[order[i]] = true;
         }
         return chosen;
+    }
+
+    /** The mask with its tensors on {@code device} (itself when they are there already). */
+    public ImageMask to(Device device) {
+        return idsKeep.device().equals(device) ? this : new ImageMask(idsKeep.to(device), restore.to(device), masked.to(device));
     }
 
     public int batch() {

@@ -1,5 +1,6 @@
 package dev.eve.models.data.masking;
 
+import dev.eve.core.tensor.Device;
 import dev.eve.core.tensor.Generator;
 import dev.eve.core.tensor.Tensor;
 
@@ -17,6 +18,11 @@ public record TextMask(Tensor ids, Tensor labels) {
 
     /** Label of positions that are not predicted (PyTorch's cross-entropy ignore_index default). */
     public static final long IGNORE = -100;
+
+    /** The mask with its tensors on {@code device} (itself when they are there already). */
+    public TextMask to(Device device) {
+        return ids.device().equals(device) ? this : new TextMask(ids.to(device), labels.to(device));
+    }
 
     /** Tokens masked out of {@code maskable} at {@code ratio} in (0, 1]. */
     public static int maskedCount(int maskable, double ratio) {

@@ -107,7 +107,7 @@ public final class PretrainModel extends Module {
             targets[k++] = flat[i];
         }
         if (count == 0) return textHidden.sum().mul(0.0);
-        Tensor picked = textHidden.reshape(b * l, h).indexSelect(0, Tensor.of(rows));
-        return mlmHead.loss(picked, backbone.wordEmbeddingWeight(), Tensor.of(targets));
+        Tensor picked = textHidden.reshape(b * l, h).indexSelect(0, Tensor.of(rows).to(textHidden.device()));
+        return mlmHead.loss(picked, backbone.wordEmbeddingWeight(), Tensor.of(targets).to(textHidden.device()));
     }
 }

@@ -2,6 +2,7 @@ package dev.eve.models.eve.moe;
 
 import dev.eve.core.autograd.NoGrad;
 import dev.eve.core.nn.Module;
+import dev.eve.core.tensor.Device;
 import dev.eve.core.tensor.Generator;
 import dev.eve.core.tensor.Tensor;
 import dev.eve.models.config.MoeParams;
@@ -86,6 +87,7 @@ public final class MoeLayer extends Module {
      */
     public Output forward(Tensor x, Mode mode, int visionTokens, int layerIndex, boolean trace) {
         int b = x.size(0), t = x.size(1), h = x.size(2);
+        Device device = x.device();   // the routing decisions are made on the host; their tensors go back here
         Tensor shifted = shift(x, mode, visionTokens);
         Tensor tokens = shifted.reshape(b * t, h);
         int s = b * t, e = params.numExperts();
@@ -95,14 +97,14 @@ public final class MoeLayer extends Module {
         RoutingPlan plan = plan(gates, logits, s, e);
 
         // l_aux = mean(me * ce) * E^2 from first choices before dropping.
-        Tensor ce = Tensor.of(toFloats(plan.expertCounts(), s));
+        Tensor ce = Tensor.of(toFloats(plan.expertCounts(), s)).to(device);
         Tensor lAux = gates.mean(0).mul(ce).mean().mul((double) e * e);
 
         // Combine weights: the chosen gates (kept ones only), renormalised for top-2.
-        Tensor g1 = gates.gather(1, column(plan.expert1())).squeeze(1).mul(mask(plan.kept1()));
+        Tensor g1 = gates.gather(1, column(plan.expert1(), device)).squeeze(1).mul(mask(plan.kept1(), device));
         Tensor w1 = g1, w2 = null;
         if (plan.topk() == 2) {
-            Tensor g2 = gates.gather(1, column(plan.expert2())).squeeze(1).mul(mask(plan.kept2()));
+            Tensor g2 = gates.gather(1, column(plan.expert2(), device)).squeeze(1).mul(mask(plan.kept2(), device));
             Tensor denom = g1.add(g2).clampMin(GATE_EPS);
             w1 = g1.div(denom);
             w2 = g2.div(denom);
@@ -163,6 +165,7 @@ public final class MoeLayer extends Module {
     /** Gathers each expert's rows (in slot order), runs the expert, and scatter-adds the weighted outputs. */
     private Tensor dispatchAndCombine(Tensor tokens, RoutingPlan plan, Tensor w1, Tensor w2) {
         int s = plan.tokens(), e = plan.experts();
+        Device device = tokens.device();
         // Row r of the stacked weights: w1 for r < S, w2 for r >= S.
         Tensor weights = w2 == null ? w1 : Tensor.cat(0, w1, w2);
         List<Tensor> outputs = new ArrayList<>();
@@ -185,28 +188,28 @@ public final class MoeLayer extends Module {
                         weightRows[count++] = s + t;
                     }
             if (count == 0) continue;
-            Tensor index = Tensor.of(java.util.Arrays.copyOf(rows, count));
+            Tensor index = Tensor.of(java.util.Arrays.copyOf(rows, count)).to(device);
             Tensor y = experts.get(ex).forward(tokens.indexSelect(0, index));
-            Tensor w = weights.indexSelect(0, Tensor.of(java.util.Arrays.copyOf(weightRows, count))).unsqueeze(1);
+            Tensor w = weights.indexSelect(0, Tensor.of(java.util.Arrays.copyOf(weightRows, count)).to(device)).unsqueeze(1);
             outputs.add(y.mul(w));
             System.arraycopy(rows, 0, targets, filled, count);
             filled += count;
         }
         Tensor zeros = tokens.newZeros(tokens.shape());
         if (outputs.isEmpty()) return zeros; // every assignment dropped: the layer adds nothing
-        return zeros.indexAdd(0, Tensor.of(java.util.Arrays.copyOf(targets, filled)), Tensor.cat(0, outputs));
+        return zeros.indexAdd(0, Tensor.of(java.util.Arrays.copyOf(targets, filled)).to(device), Tensor.cat(0, outputs));
     }
 
-    private static Tensor column(int[] experts) {
+    private static Tensor column(int[] experts, Device device) {
         long[] v = new long[experts.length];
         for (int i = 0; i < v.length; i++) v[i] = Math.max(experts[i], 0);
-        return Tensor.of(v, v.length, 1);
+        return Tensor.of(v, v.length, 1).to(device);
     }
 
-    private static Tensor mask(boolean[] kept) {
+    private static Tensor mask(boolean[] kept, Device device) {
         float[] v = new float[kept.length];
         for (int i = 0; i < v.length; i++) v[i] = kept[i] ? 1f : 0f;
-        return Tensor.of(v);
+        return Tensor.of(v).to(device);
     }
 
     private static float[] toFloats(long[] counts, int total) {

@@ -1,8 +1,10 @@
 package dev.eve.models.tasks.nlvr;
 
 import dev.eve.core.autograd.NoGrad;
+import dev.eve.core.tensor.Device;
 import dev.eve.core.tensor.Tensor;
 import dev.eve.models.data.NlvrData;
+import dev.eve.models.eve.EveModels;
 import dev.eve.models.eve.heads.NlvrModel;
 import dev.eve.models.tasks.ImageSource;
 import dev.eve.models.tasks.TextBatches;
@@ -40,6 +42,7 @@ public final class NlvrEvaluator {
 
     public Result evaluate(List<NlvrData.Example> examples) {
         model.eval();
+        Device device = EveModels.device(model);
         int[] pred = new int[examples.size()];
         double total = 0;
         long count = 0;
@@ -54,7 +57,8 @@ public final class NlvrEvaluator {
                     texts.add(e.sentence());
                 }
                 Tensor[] enc = TextBatches.encode(tokenizer, texts, TEXT_LENGTH);
-                long[] p = model.logits(images.batch(left), images.batch(right), enc[0], enc[1]).argmax(1, false).toLongArray();
+                long[] p = model.logits(images.batch(left).to(device), images.batch(right).to(device), enc[0].to(device), enc[1].to(device))
+                        .argmax(1, false).toLongArray();
                 int correct = 0;
                 for (int j = 0; j < chunk.size(); j++) {
                     pred[i + j] = (int) p[j];

@@ -1,15 +1,17 @@
 package dev.eve.models.tasks.nlvr;
 
+import dev.eve.core.dist.ProcessGroup;
 import dev.eve.core.nn.F;
+import dev.eve.core.tensor.Device;
 import dev.eve.core.tensor.Tensor;
 import dev.eve.models.data.NlvrData;
 import dev.eve.models.data.image.ImageTransform;
+import dev.eve.models.eve.EveModels;
 import dev.eve.models.eve.heads.NlvrModel;
 import dev.eve.models.tasks.EvalFiles;
 import dev.eve.models.tasks.TaskImages;
 import dev.eve.models.tasks.TextBatches;
 import dev.eve.models.text.Tokenizer;
-import dev.eve.models.train.ProcessGroup;
 import dev.eve.models.train.Trainer;
 
 import java.nio.file.Path;
@@ -82,10 +84,12 @@ public final class NlvrTask implements Trainer.Task<NlvrModel, NlvrData.Example>
             texts.add(shard.get(i).sentence());
         }
         model.backbone().collectGateLoss();
+        Device device = EveModels.device(model);
         Tensor[] text = TextBatches.encode(tokenizer, texts, NlvrEvaluator.TEXT_LENGTH);
-        Tensor imgs = loaded.images();
-        Tensor logits = model.logits(imgs.indexSelect(0, Tensor.of(left)), imgs.indexSelect(0, Tensor.of(right)), text[0], text[1]);
-        Tensor ce = F.crossEntropy(logits, Tensor.of(labels));
+        Tensor imgs = loaded.images().to(device);
+        Tensor logits = model.logits(imgs.indexSelect(0, Tensor.of(left).to(device)), imgs.indexSelect(0, Tensor.of(right).to(device)),
+                text[0].to(device), text[1].to(device));
+        Tensor ce = F.crossEntropy(logits, Tensor.of(labels).to(device));
         Tensor gate = model.backbone().takeGateLoss();
         logs.put("loss_nlvr", (double) ce.item());
         if (gate != null) logs.put("loss_gate", (double) gate.item() * gateWeight);

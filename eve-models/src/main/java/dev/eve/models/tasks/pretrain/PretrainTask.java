@@ -1,6 +1,8 @@
 package dev.eve.models.tasks.pretrain;
 
 import dev.eve.core.autograd.NoGrad;
+import dev.eve.core.dist.ProcessGroup;
+import dev.eve.core.tensor.Device;
 import dev.eve.core.tensor.Generator;
 import dev.eve.core.tensor.Tensor;
 import dev.eve.models.config.PretrainConfig;
@@ -8,12 +10,12 @@ import dev.eve.models.data.PretrainData;
 import dev.eve.models.data.image.ImageTransform;
 import dev.eve.models.data.masking.ImageMask;
 import dev.eve.models.data.masking.TextMask;
+import dev.eve.models.eve.EveModels;
 import dev.eve.models.eve.heads.PretrainModel;
 import dev.eve.models.tasks.EvalFiles;
 import dev.eve.models.tasks.TaskImages;
 import dev.eve.models.tasks.TextBatches;
 import dev.eve.models.text.Tokenizer;
-import dev.eve.models.train.ProcessGroup;
 import dev.eve.models.train.Trainer;
 
 import java.nio.file.Path;
@@ -104,7 +106,7 @@ public final class PretrainTask implements Trainer.Task<PretrainModel, PretrainD
         return out.loss();
     }
 
-    /** Masks the batch from the example seeds and runs the model. */
+    /** Masks the batch from the example seeds and runs the model (on its device). */
     PretrainModel.Output forward(PretrainModel model, Tensor imgs, List<String> texts, long[] seeds) {
         int patches = model.config().numVisionTokens() - 1;
         long[] imageSeeds = new long[seeds.length], textSeeds = new long[seeds.length];
@@ -116,7 +118,8 @@ public final class PretrainTask implements Trainer.Task<PretrainModel, PretrainD
         TextBatches.Arrays text = TextBatches.encodeArrays(tokenizer, texts, textLength);
         TextMask textMask = TextMask.apply(text.ids(), text.mask(), text.special(), textLength, config.textMaskRatio(), maskId,
                 config.randomReplace(), model.config().vocabSize(), textSeeds);
-        return model.forward(imgs, imageMask, textMask, text.maskTensor());
+        Device device = EveModels.device(model);
+        return model.forward(imgs.to(device), imageMask.to(device), textMask.to(device), text.maskTensor().to(device));
     }
 
     @Override

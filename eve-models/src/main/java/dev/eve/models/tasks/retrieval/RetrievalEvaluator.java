@@ -1,8 +1,10 @@
 package dev.eve.models.tasks.retrieval;
 
 import dev.eve.core.autograd.NoGrad;
+import dev.eve.core.tensor.Device;
 import dev.eve.core.tensor.Tensor;
 import dev.eve.models.data.RetrievalData;
+import dev.eve.models.eve.EveModels;
 import dev.eve.models.eve.Mode;
 import dev.eve.models.eve.heads.RetrievalModel;
 import dev.eve.models.tasks.ImageSource;
@@ -42,27 +44,29 @@ public final class RetrievalEvaluator {
     /** Embeddings and similarities, then the recall metrics; re-ranks the top {@code kTest} when > 0. */
     public Result evaluate(RetrievalData.EvalSet data, int kTest) {
         model.eval();
+        // The model's inputs go to its device batch by batch; the texts and images kept for re-ranking stay on the host.
+        Device device = EveModels.device(model);
         try (var ignored = NoGrad.enter()) {
             int nText = data.texts().size(), nImg = data.images().size();
             List<Tensor> textEmbeds = new ArrayList<>(), textIds = new ArrayList<>(), textAtts = new ArrayList<>();
             for (int i = 0; i < nText; i += textBatch) {
                 Tensor[] enc = TextBatches.encode(tokenizer, data.texts().subList(i, Math.min(nText, i + textBatch)), textLength);
-                textEmbeds.add(model.embedForEval(null, enc[0], enc[1], Mode.TEXT));
+                textEmbeds.add(model.embedForEval(null, enc[0].to(device), enc[1].to(device), Mode.TEXT));
                 textIds.add(enc[0]);
                 textAtts.add(enc[1]);
             }
             List<Tensor> imageEmbeds = new ArrayList<>(), allImages = new ArrayList<>();
             for (int i = 0; i < nImg; i += imageBatch) {
                 Tensor batch = images.batch(data.images().subList(i, Math.min(nImg, i + imageBatch)));
-                imageEmbeds.add(model.embedForEval(batch, null, null, Mode.VISION));
+                imageEmbeds.add(model.embedForEval(batch.to(device), null, null, Mode.VISION));
                 allImages.add(batch);
             }
             Tensor sims = Tensor.cat(0, imageEmbeds).matmul(Tensor.cat(0, textEmbeds).t());   // [images, texts]
             float[][] i2t, t2i;
             if (kTest > 0) {
                 Tensor ids = Tensor.cat(0, textIds), atts = Tensor.cat(0, textAtts), imgs = Tensor.cat(0, allImages);
-                i2t = rerank(sims, Math.min(kTest, nText), (row, top) -> itmScores(repeat(imgs.get(row), top.length), ids.indexSelect(0, Tensor.of(top)), atts.indexSelect(0, Tensor.of(top))));
-                t2i = rerank(sims.t().contiguous(), Math.min(kTest, nImg), (row, top) -> itmScores(imgs.indexSelect(0, Tensor.of(top)), repeat(ids.get(row), top.length), repeat(atts.get(row), top.length)));
+                i2t = rerank(sims, Math.min(kTest, nText), (row, top) -> itmScores(device, repeat(imgs.get(row), top.length), ids.indexSelect(0, Tensor.of(top)), atts.indexSelect(0, Tensor.of(top))));
+                t2i = rerank(sims.t().contiguous(), Math.min(kTest, nImg), (row, top) -> itmScores(device, imgs.indexSelect(0, Tensor.of(top)), repeat(ids.get(row), top.length), repeat(atts.get(row), top.length)));
             } else {
                 i2t = rows(sims);
                 t2i = rows(sims.t());
@@ -92,9 +96,9 @@ public final class RetrievalEvaluator {
         return out;
     }
 
-    /** ITM class-1 logits for image/text pairs (one joint forward call). */
-    private float[] itmScores(Tensor images, Tensor ids, Tensor atts) {
-        Tensor out = model.backbone().forward(images, ids, atts, Mode.VL);
+    /** ITM class-1 logits for image/text pairs (host tensors; one joint forward call on the model's device). */
+    private float[] itmScores(Device device, Tensor images, Tensor ids, Tensor atts) {
+        Tensor out = model.backbone().forward(images.to(device), ids.to(device), atts.to(device), Mode.VL);
         return model.itmLogits(out).select(1, 1).toFloatArray();
     }
 

@@ -1,19 +1,21 @@
 package dev.eve.models.tasks.retrieval;
 
 import dev.eve.core.autograd.NoGrad;
+import dev.eve.core.dist.ProcessGroup;
 import dev.eve.core.nn.F;
 import dev.eve.core.tensor.DType;
+import dev.eve.core.tensor.Device;
 import dev.eve.core.tensor.Generator;
 import dev.eve.core.tensor.Tensor;
 import dev.eve.models.data.RetrievalData;
 import dev.eve.models.data.image.ImageTransform;
+import dev.eve.models.eve.EveModels;
 import dev.eve.models.eve.Mode;
 import dev.eve.models.eve.heads.RetrievalModel;
 import dev.eve.models.tasks.TaskImages;
 import dev.eve.models.tasks.TextBatches;
 import dev.eve.models.text.Tokenizer;
 import dev.eve.models.train.Collectives;
-import dev.eve.models.train.ProcessGroup;
 import dev.eve.models.train.Trainer;
 
 import java.nio.file.Path;
@@ -83,9 +85,12 @@ public final class RetrievalTask implements Trainer.Task<RetrievalModel, Retriev
             texts.add(p.caption());
             idx[i] = p.imageIndex();
         }
-        Tensor image = loaded.images() == null ? Tensor.zeros(0, 3, images.resolution(), images.resolution()) : loaded.images();
+        Device device = EveModels.device(model);
+        Tensor image = loaded.images() == null ? Tensor.zeros(device, DType.F32, 0, 3, images.resolution(), images.resolution())
+                : loaded.images().to(device);
         Tensor[] text = TextBatches.encode(tokenizer, texts, textLength);
-        Parts parts = compute(model, image, text[0], text[1], Tensor.of(idx), group, Generator.current(), gateWeight);
+        Parts parts = compute(model, image, text[0].to(device), text[1].to(device), Tensor.of(idx).to(device), group, Generator.current(),
+                gateWeight);
         logs.put("loss_itc", (double) parts.itc.item());
         logs.put("loss_itm", (double) parts.itm.item());
         if (parts.gate != null) logs.put("loss_gate", (double) parts.gate.item());
@@ -101,9 +106,10 @@ public final class RetrievalTask implements Trainer.Task<RetrievalModel, Retriev
         }
     }
 
-    /** The original's BEiT.forward for retrieval on one replica's batch. */
+    /** The original's BEiT.forward for retrieval on one replica's batch (its tensors on the model's device). */
     static Parts compute(RetrievalModel model, Tensor image, Tensor ids, Tensor atts, Tensor idx, ProcessGroup group,
                          Generator gen, double gateWeight) {
+        Device device = image.device();
         model.clampTemperature();
         model.backbone().collectGateLoss();
         Tensor v = model.embedForItc(image, null, null, Mode.VISION);
@@ -116,7 +122,7 @@ public final class RetrievalTask implements Trainer.Task<RetrievalModel, Retriev
 
         // Hard negatives from the ITC similarities of the whole (gathered) batch.
         int b = image.size(0);
-        long[] sizes = group.allGather(Tensor.of(new long[] {b})).toLongArray();
+        long[] sizes = group.allGather(Tensor.of(new long[] {b}).to(device)).toLongArray();
         int offset = 0;
         for (int r = 0; r < group.rank(); r++) offset += (int) sizes[r];
         Tensor imageAll = group.allGather(image), idsAll = group.allGather(ids), attsAll = group.allGather(atts);
@@ -131,14 +137,15 @@ public final class RetrievalTask implements Trainer.Task<RetrievalModel, Retriev
             for (int i = 0; i < b; i++) negImage[i] = multinomial(t2i, i * n, n, gen);
             for (int i = 0; i < b; i++) negText[i] = multinomial(i2t, i * n, n, gen);
         }
-        Tensor imagesNeg = imageAll.indexSelect(0, Tensor.of(negImage));
-        Tensor idsNeg = idsAll.indexSelect(0, Tensor.of(negText)), attsNeg = attsAll.indexSelect(0, Tensor.of(negText));
+        Tensor imagesNeg = imageAll.indexSelect(0, Tensor.of(negImage).to(device));
+        Tensor negTextIndex = Tensor.of(negText).to(device);
+        Tensor idsNeg = idsAll.indexSelect(0, negTextIndex), attsNeg = attsAll.indexSelect(0, negTextIndex);
         Tensor pos = model.itmLogits(model.backbone().forward(image, ids, atts, Mode.VL));
         Tensor negI = model.itmLogits(model.backbone().forward(imagesNeg, ids, atts, Mode.VL));
         Tensor negT = model.itmLogits(model.backbone().forward(image, idsNeg, attsNeg, Mode.VL));
         long[] labels = new long[3 * b];
         for (int i = 0; i < b; i++) labels[i] = 1;
-        Tensor itm = F.crossEntropy(Tensor.cat(0, pos, negI, negT), Tensor.of(labels));
+        Tensor itm = F.crossEntropy(Tensor.cat(0, pos, negI, negT), Tensor.of(labels).to(device));
         Tensor gate = model.backbone().takeGateLoss();
         return new Parts(itc, itm, gate == null ? null : gate.mul(gateWeight));
     }

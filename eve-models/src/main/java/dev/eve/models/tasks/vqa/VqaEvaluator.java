@@ -1,8 +1,10 @@
 package dev.eve.models.tasks.vqa;
 
 import dev.eve.core.autograd.NoGrad;
+import dev.eve.core.tensor.Device;
 import dev.eve.core.tensor.Tensor;
 import dev.eve.models.data.VqaData;
+import dev.eve.models.eve.EveModels;
 import dev.eve.models.eve.heads.VqaModel;
 import dev.eve.models.tasks.ImageSource;
 import dev.eve.models.tasks.TextBatches;
@@ -37,6 +39,7 @@ public final class VqaEvaluator {
 
     public List<Answer> answer(List<VqaData.Question> questions, VqaData.AnswerList answers) {
         model.eval();
+        Device device = EveModels.device(model);
         List<Answer> out = new ArrayList<>();
         try (var ignored = NoGrad.enter()) {
             for (int i = 0; i < questions.size(); i += batch) {
@@ -48,7 +51,7 @@ public final class VqaEvaluator {
                     texts.add(q.question());
                 }
                 Tensor[] enc = TextBatches.encode(tokenizer, texts, textLength);
-                Tensor logits = model.logits(images.batch(paths), enc[0], enc[1]);
+                Tensor logits = model.logits(images.batch(paths).to(device), enc[0].to(device), enc[1].to(device));
                 if (logits.size(1) < answers.size())
                     throw new IllegalArgumentException("the classifier has " + logits.size(1) + " outputs but the answer list has " + answers.size());
                 long[] pred = logits.argmax(1, false).toLongArray();

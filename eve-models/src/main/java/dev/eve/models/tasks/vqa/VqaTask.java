@@ -1,16 +1,18 @@
 package dev.eve.models.tasks.vqa;
 
+import dev.eve.core.dist.ProcessGroup;
 import dev.eve.core.nn.F;
+import dev.eve.core.tensor.Device;
 import dev.eve.core.tensor.Tensor;
 import dev.eve.models.data.VqaData;
 import dev.eve.models.data.image.HorizontalFlip;
 import dev.eve.models.data.image.ImageTransform;
+import dev.eve.models.eve.EveModels;
 import dev.eve.models.eve.heads.VqaModel;
 import dev.eve.models.tasks.EvalFiles;
 import dev.eve.models.tasks.TaskImages;
 import dev.eve.models.tasks.TextBatches;
 import dev.eve.models.text.Tokenizer;
-import dev.eve.models.train.ProcessGroup;
 import dev.eve.models.train.Trainer;
 
 import java.nio.file.Path;
@@ -93,9 +95,11 @@ public final class VqaTask implements Trainer.Task<VqaModel, VqaData.Question> {
             System.arraycopy(VqaData.targets(q, answers, classes), 0, targets, i * classes, classes);
         }
         model.backbone().collectGateLoss();
+        Device device = EveModels.device(model);
         Tensor[] text = TextBatches.encode(tokenizer, texts, textLength);
-        Tensor logits = model.logits(loaded.images(), text[0], text[1]);
-        Tensor vqa = F.binaryCrossEntropyWithLogits(logits, Tensor.of(targets, b, classes)).mul(classes);
+        Tensor imgs = loaded.images() == null ? null : loaded.images().to(device);
+        Tensor logits = model.logits(imgs, text[0].to(device), text[1].to(device));
+        Tensor vqa = F.binaryCrossEntropyWithLogits(logits, Tensor.of(targets, b, classes).to(device)).mul(classes);
         Tensor gate = model.backbone().takeGateLoss();
         logs.put("loss_vqa", (double) vqa.item());
         if (gate != null) logs.put("loss_gate", (double) gate.item() * gateWeight);

@@ -1,11 +1,12 @@
-package dev.eve.models.train;
+package dev.eve.core.dist;
 
 import dev.eve.core.tensor.Tensor;
 
 /**
  * The collectives data-parallel training needs, NCCL-style: every member calls the same operations
- * in the same order. {@link ThreadGroup} implements it for replicas that are threads of this
- * process (the CPU case); a GPU implementation over NCCL plugs in behind the same interface.
+ * in the same order, with tensors on its own device. eve-models' {@code ThreadGroup} implements it
+ * for replicas that are threads of this process (the CPU case); eve-cuda's {@code NcclGroup} for one
+ * process per GPU over NCCL. It lives here, with the tensors, so that both implement it directly.
  */
 public interface ProcessGroup {
 
