@@ -1,6 +1,8 @@
 package dev.eve.models.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.eve.core.backend.Backends;
+import dev.eve.core.tensor.Device;
 import dev.eve.models.tasks.TaskRunner;
 import dev.eve.models.train.Trainer;
 import picocli.CommandLine.Command;
@@ -25,6 +27,10 @@ final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--dist", defaultValue = "all", description = "Devices: all, cpu, or cpu:N for N data-parallel replicas (default: ${DEFAULT-VALUE}).")
     String dist;
+
+    @Option(names = "--device", defaultValue = "cpu",
+            description = "Where the model runs: cpu, cuda or cuda:N (the CUDA backend, eve-cuda, on the class path) (default: ${DEFAULT-VALUE}).")
+    String device;
 
     @Option(names = "--config", required = true, description = "Task YAML in the original format (paths relative to it).")
     Path config;
@@ -106,17 +112,25 @@ final class RunCommand implements Callable<Integer> {
         if (checkpointEvery < 0) throw bad("--checkpoint-every must be >= 0, got " + checkpointEvery);
         if (stopAfterEpochs < 0) throw bad("--stop-after-epochs must be >= 0, got " + stopAfterEpochs);
         int replicas;
+        Device where;
         try {
             if (augmentation != null) dev.eve.models.data.image.ImageTransforms.Augmentation.parse(augmentation);
             replicas = replicas(dist);
         } catch (IllegalArgumentException e) {
             throw bad(e.getMessage());
         }
+        try {
+            where = Device.parse(device);
+        } catch (IllegalArgumentException e) {
+            throw bad("--device: " + e.getMessage());
+        }
+        // Before anything slow: a missing backend, driver or GPU fails here, in one line naming what was looked for.
+        Backends.of(where);
         checkOutputDir(outputDir, "--output_dir");
         var options = new TaskRunner.Options(t, config, checkpoint, outputDir, outputHdfs, augmentation, bs, lr, lrMult, kTest,
                 vlmoConfig, evaluate, biattn, epochs, seed, resume, replicas, !noRecipe,
                 skipNonFinite ? Trainer.NonFinite.SKIP : Trainer.NonFinite.STOP, checkpointEvery, stopAfterEpochs);
-        Map<String, Object> result = TaskRunner.run(options);
+        Map<String, Object> result = TaskRunner.run(options, where);
         System.out.println(new ObjectMapper().writeValueAsString(result));
         return 0;
     }

@@ -40,6 +40,9 @@ class RunCommandTest {
         assertTrue(fail("run", "--task", "nlvr", "--config", cfg, "--output_dir", out, "--augmentation", "fancy").contains("unknown augmentation 'fancy'"));
         assertTrue(fail("run", "--task", "nlvr", "--config", cfg, "--output_dir", out, "--dist", "cuda:0").contains("no CUDA backend"));
         assertTrue(fail("run", "--task", "nlvr", "--config", cfg, "--output_dir", out, "--dist", "cpu:x").contains("--dist must be"));
+        assertTrue(fail("run", "--task", "nlvr", "--config", cfg, "--output_dir", out, "--device", "tpu").contains("--device: bad device 'tpu'"));
+        String noCuda = fail("run", "--task", "nlvr", "--config", cfg, "--output_dir", out, "--device", "cuda:1");
+        assertTrue(noCuda.contains("no backend for device cuda:1") && noCuda.contains("eve-cuda"), noCuda);
         assertTrue(fail("run", "--task", "itr_coco", "--config", cfg, "--output_dir", out, "--k_test", "-3").contains("--k_test must be >= 0"));
         assertTrue(fail("run", "--task", "vqa", "--config", cfg, "--output_dir", out).contains("missing.yaml: no such file"));
         String unknown = fail("run", "--task", "vqa", "--config", cfg, "--output_dir", out, "--colour");

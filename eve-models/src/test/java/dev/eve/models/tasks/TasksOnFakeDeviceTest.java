@@ -87,6 +87,20 @@ class TasksOnFakeDeviceTest {
     }
 
     @Test
+    void theCommandLineRunsOnTheDeviceItIsGiven(@TempDir Path dir) throws Exception {
+        Path n = fixture("nlvr");
+        Path y = yaml(dir, "nlvr", "train_file: ['" + n.resolve("test.json") + "']\ntest_file: ['" + n.resolve("test.json") + "']\n"
+                + "image_root: '" + n.resolve("images") + "'\nbatch_size: 5\n");
+        for (String device : new String[] {"cpu", "fake"}) {
+            int code = dev.eve.models.cli.EveCommand.execute("run", "--task", "nlvr", "--config", y.toString(), "--checkpoint",
+                    n.resolve("nlvr.pth").toString(), "--output_dir", dir.resolve(device).toString(), "--bs", "4", "--epochs", "1",
+                    "--device", device);
+            assertEquals(0, code, "eve run --device " + device);
+        }
+        assertEquals(Files.readString(dir.resolve("cpu/metrics.jsonl")), Files.readString(dir.resolve("fake/metrics.jsonl")));
+    }
+
+    @Test
     void pretrainingMatchesTheCpu(@TempDir Path dir) throws Exception {
         Path train = TrainingEndToEndTest.retrievalTrain(dir);
         Path y = yaml(dir, "retrieval", "train_file: ['" + train + "']\ntest_file: ['" + fixture("retrieval").resolve("test.json") + "']\n"
