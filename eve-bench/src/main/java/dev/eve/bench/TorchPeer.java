@@ -15,7 +15,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** Runs the PyTorch side of a comparison (resources/peers/torch_kernels.py) in a Python process. */
-final class TorchPeer {
+public final class TorchPeer {
 
     /** One PyTorch timing: the JMH benchmark it mirrors, its parameter and milliseconds per call. */
     record Timing(String benchmark, String param, double ms, String peer) {}
@@ -31,8 +31,11 @@ final class TorchPeer {
         pb.environment().remove("OPENBLAS_L2_SIZE");
     }
 
-    /** The first Python that can import torch: $EVE_PYTHON, python3 on the PATH, /usr/bin/python3. */
-    static String findPython() {
+    /**
+     * The first Python that can import torch: $EVE_PYTHON, python3 on the PATH, /usr/bin/python3. The
+     * wait is long: a first {@code import torch} on a fresh GPU machine loads its CUDA libraries.
+     */
+    public static String findPython() {
         List<String> candidates = new ArrayList<>();
         String env = System.getenv("EVE_PYTHON");
         if (env != null && !env.isBlank()) candidates.add(env);
@@ -42,7 +45,7 @@ final class TorchPeer {
             try {
                 Process p = new ProcessBuilder(python, "-c", "import torch").redirectErrorStream(true).start();
                 p.getInputStream().readAllBytes();
-                if (p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0) return python;
+                if (p.waitFor(120, TimeUnit.SECONDS) && p.exitValue() == 0) return python;
             } catch (IOException | InterruptedException e) {
                 // try the next one
             }

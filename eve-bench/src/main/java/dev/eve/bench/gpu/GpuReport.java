@@ -3,6 +3,7 @@ package dev.eve.bench.gpu;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.eve.bench.TorchPeer;
 import dev.eve.core.backend.Backends;
 import dev.eve.core.backend.cpu.Parallel;
 import dev.eve.core.tensor.Device;
@@ -153,7 +154,7 @@ public final class GpuReport {
         if (!s.peer()) {
             peerNote = "peer not run (--no-peer)";
         } else {
-            String python = s.python() != null ? s.python() : findPython();
+            String python = s.python() != null ? s.python() : TorchPeer.findPython();
             if (python == null) {
                 peerNote = "no python with torch found (set --python or EVE_PYTHON)";
             } else {
@@ -291,28 +292,6 @@ public final class GpuReport {
         }
         reader.join(10_000);
         return p.exitValue() == 0 ? null : "the peer exited with " + p.exitValue() + "; see " + log;
-    }
-
-    /** The first Python that imports torch: $EVE_PYTHON, python3 on the PATH, /usr/bin/python3. */
-    static String findPython() {
-        List<String> candidates = new ArrayList<>();
-        String env = System.getenv("EVE_PYTHON");
-        if (env != null && !env.isBlank()) candidates.add(env);
-        candidates.add("python3");
-        candidates.add("/usr/bin/python3");
-        for (String python : candidates) {
-            try {
-                Process p = new ProcessBuilder(python, "-c", "import torch").redirectErrorStream(true).start();
-                p.getInputStream().readAllBytes();
-                if (p.waitFor(120, TimeUnit.SECONDS) && p.exitValue() == 0) return python;
-            } catch (IOException e) {
-                // try the next one
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return null;
-            }
-        }
-        return null;
     }
 
     static String markdown(Settings s, List<Map<String, Object>> rows, String peerNote) {

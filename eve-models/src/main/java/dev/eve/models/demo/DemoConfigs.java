@@ -23,9 +23,8 @@ import java.util.Map;
  * the masked words at the loss of a model that ignores the image, 1.9 nats; at 2e-3 they reach 0.6),
  * 1e-3 for NLVR2 and 5e-4 for the other tasks. Half the patches are masked, not 0.75: with 2 x 2
  * patches a quarter would leave one patch visible, and the masked words could rarely be read off the
- * image. To fit
- * the demo's minutes, retrieval ranks by the contrastive similarity alone ({@code k_test: 0}: ITM
- * re-ranking of 256 images would cost more than the VQA stage) and NLVR2 uses the plain
+ * image. To fit the demo's minutes, retrieval ranks by the contrastive similarity alone ({@code k_test:
+ * 0}: ITM re-ranking of 256 images would cost more than the VQA stage) and NLVR2 uses the plain
  * concatenation head ({@code biattn: false}), both options of the original scripts.
  */
 public record DemoConfigs(Path pretrain, Path retrieval, Path vqa, Path nlvr) {
