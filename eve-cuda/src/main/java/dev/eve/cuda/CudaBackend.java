@@ -25,6 +25,7 @@ import dev.eve.cuda.runtime.Memcpy;
 import dev.eve.cuda.runtime.PinnedHostBuffer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.LongPointer;
+import org.bytedeco.javacpp.Pointer;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -186,32 +187,31 @@ public final class CudaBackend implements Backend {
 
     @Override
     public Storage fromFloats(float[] data, DType dtype) {
-        device.makeCurrent();
-        CudaStorage f32 = CudaStorage.allocate(device, DType.F32, data.length);
-        if (data.length > 0) {
-            // Pageable source: cudaMemcpyAsync returns once the data is staged, so the buffer may go.
-            try (FloatPointer host = new FloatPointer(data)) {
-                Memcpy.hostToDevice(f32.pointer(), host, (long) data.length * 4, stream());
-            }
+        if (data.length == 0) return upload(null, DType.F32, 0, dtype);
+        try (FloatPointer host = new FloatPointer(data)) {
+            return upload(host, DType.F32, data.length, dtype);
         }
-        if (dtype == DType.F32) return f32;
-        CudaStorage out = CudaStorage.allocate(device, dtype, data.length);
-        convertRaw(out.pointer(), dtype, f32.pointer(), DType.F32, data.length);
-        return out;
     }
 
     @Override
     public Storage fromLongs(long[] data, DType dtype) {
-        device.makeCurrent();
-        CudaStorage i64 = CudaStorage.allocate(device, DType.I64, data.length);
-        if (data.length > 0) {
-            try (LongPointer host = new LongPointer(data)) {
-                Memcpy.hostToDevice(i64.pointer(), host, (long) data.length * 8, stream());
-            }
+        if (data.length == 0) return upload(null, DType.I64, 0, dtype);
+        try (LongPointer host = new LongPointer(data)) {
+            return upload(host, DType.I64, data.length, dtype);
         }
-        if (dtype == DType.I64) return i64;
-        CudaStorage out = CudaStorage.allocate(device, dtype, data.length);
-        convertRaw(out.pointer(), dtype, i64.pointer(), DType.I64, data.length);
+    }
+
+    /**
+     * Copies {@code n} elements of {@code hostType} to the device and converts them to {@code dtype} there.
+     * The source is pageable: cudaMemcpyAsync returns once the data is staged, so the caller may free it.
+     */
+    private Storage upload(Pointer host, DType hostType, int n, DType dtype) {
+        device.makeCurrent();
+        CudaStorage raw = CudaStorage.allocate(device, hostType, n);
+        if (n > 0) Memcpy.hostToDevice(raw.pointer(), host, (long) n * hostType.byteSize(), stream());
+        if (dtype == hostType) return raw;
+        CudaStorage out = CudaStorage.allocate(device, dtype, n);
+        convertRaw(out.pointer(), dtype, raw.pointer(), hostType, n);
         return out;
     }
 
@@ -286,16 +286,10 @@ public final class CudaBackend implements Backend {
 
     // ================================================================= elementwise
 
-    private static boolean integerClosed(UnaryOp op) {
-        return op == UnaryOp.NEG || op == UnaryOp.ABS || op == UnaryOp.SIGN || op == UnaryOp.SQUARE
-                || op == UnaryOp.RELU || op == UnaryOp.FLOOR || op == UnaryOp.CEIL || op == UnaryOp.ROUND;
-    }
-
     @Override
     public Tensor unary(UnaryOp op, Tensor x) {
         DType in = x.dtype();
-        DType outType = op.predicate() ? DType.BOOL
-                : in.isFloating() || !integerClosed(op) ? DType.F32 : in == DType.BOOL ? DType.I64 : in;
+        DType outType = op.resultType(in);
         Tensor y = empty(outType, x.shape());
         int n = x.numel();
         if (n == 0) return y;
@@ -332,17 +326,9 @@ public final class CudaBackend implements Backend {
         return gx;
     }
 
-    static DType binaryResultType(BinaryOp op, DType a, DType b) {
-        if (op.predicate()) return DType.BOOL;
-        DType t = DType.promote(a, b);
-        if (op == BinaryOp.DIV && !t.isFloating()) return DType.F32;
-        if (t == DType.BOOL && op != BinaryOp.MAX && op != BinaryOp.MIN) return DType.I64;
-        return t;
-    }
-
     @Override
     public Tensor binary(BinaryOp op, Tensor a, Tensor b) {
-        DType outType = binaryResultType(op, a.dtype(), b.dtype());
+        DType outType = op.resultType(a.dtype(), b.dtype());
         Tensor y = empty(outType, a.shape());
         int n = y.numel();
         if (n == 0) return y;
@@ -362,12 +348,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public Tensor binaryScalar(BinaryOp op, Tensor a, double s, boolean scalarFirst) {
-        boolean integralScalar = s == Math.rint(s) && !Double.isInfinite(s);
-        DType outType;
-        if (op.predicate()) outType = DType.BOOL;
-        else if (a.dtype().isFloating()) outType = DType.F32;
-        else if (op == BinaryOp.DIV || !integralScalar) outType = DType.F32;
-        else outType = a.dtype() == DType.BOOL ? DType.I64 : a.dtype();
+        DType outType = op.scalarResultType(a.dtype(), s);
         Tensor y = empty(outType, a.shape());
         int n = y.numel();
         if (n == 0) return y;
@@ -442,11 +423,7 @@ public final class CudaBackend implements Backend {
         int[] outShape = x.shape();
         for (int d : dims) outShape[d] = 1;
         DType in = x.dtype();
-        DType outType = switch (op) {
-            case ANY, ALL -> DType.BOOL;
-            case MEAN -> DType.F32;
-            default -> in == DType.BOOL ? DType.I64 : in;
-        };
+        DType outType = op.resultType(in);
         Tensor y = empty(outType, outShape);
         if (y.numel() == 0) return y;
         Arranged a = arrange(x, dims);

@@ -1,5 +1,7 @@
 package dev.eve.core.backend;
 
+import dev.eve.core.tensor.DType;
+
 /** Elementwise functions of one tensor that backends implement as kernels (with their derivatives). */
 public enum UnaryOp {
     NEG, ABS, SIGN, SQUARE, RECIPROCAL,
@@ -25,5 +27,20 @@ public enum UnaryOp {
     /** True for ops that yield BOOL. */
     public boolean predicate() {
         return this == NOT || this == IS_FINITE;
+    }
+
+    /**
+     * The dtype of {@code op(x)} for an input of dtype {@code in}, on every backend: BOOL for predicates;
+     * the input's integer type for the ops that keep integers integers (BOOL counted as I64); else F32.
+     */
+    public DType resultType(DType in) {
+        if (predicate()) return DType.BOOL;
+        if (in.isFloating() || !integerClosed()) return DType.F32;
+        return in == DType.BOOL ? DType.I64 : in;
+    }
+
+    private boolean integerClosed() {
+        return this == NEG || this == ABS || this == SIGN || this == SQUARE || this == RELU || this == FLOOR || this == CEIL
+                || this == ROUND;
     }
 }

@@ -27,8 +27,7 @@ final class ElementwiseKernels {
 
     static Tensor unary(UnaryOp op, Tensor x) {
         DType in = x.dtype();
-        DType outType = op.predicate() ? DType.BOOL
-                : in.isFloating() || !integerClosed(op) ? DType.F32 : in == DType.BOOL ? DType.I64 : in;
+        DType outType = op.resultType(in);
         Tensor y = empty(outType, x.shape());
         if (in == DType.F32 && outType == DType.F32) {
             float[] xs = storage(x).floats(), ys = storage(y).floats();
@@ -52,10 +51,6 @@ final class ElementwiseKernels {
         return y;
     }
 
-    private static boolean integerClosed(UnaryOp op) {
-        return op == UnaryOp.NEG || op == UnaryOp.ABS || op == UnaryOp.SIGN || op == UnaryOp.SQUARE
-                || op == UnaryOp.RELU || op == UnaryOp.FLOOR || op == UnaryOp.CEIL || op == UnaryOp.ROUND;
-    }
 
     private static int cost(UnaryOp op) {
         return switch (op) {
@@ -217,16 +212,8 @@ final class ElementwiseKernels {
 
     // ================================================================= binary
 
-    static DType resultType(BinaryOp op, DType a, DType b) {
-        if (op.predicate()) return DType.BOOL;
-        DType t = DType.promote(a, b);
-        if (op == BinaryOp.DIV && !t.isFloating()) return DType.F32;
-        if (t == DType.BOOL && op != BinaryOp.MAX && op != BinaryOp.MIN) return DType.I64;
-        return t;
-    }
-
     static Tensor binary(BinaryOp op, Tensor a, Tensor b) {
-        DType outType = resultType(op, a.dtype(), b.dtype());
+        DType outType = op.resultType(a.dtype(), b.dtype());
         Tensor y = empty(outType, a.shape());
         if (a.dtype() == DType.F32 && b.dtype() == DType.F32 && outType == DType.F32) {
             float[] as = storage(a).floats(), bs = storage(b).floats(), ys = storage(y).floats();
@@ -345,12 +332,7 @@ final class ElementwiseKernels {
     }
 
     static Tensor binaryScalarOp(BinaryOp op, Tensor a, double s, boolean scalarFirst) {
-        boolean integralScalar = s == Math.rint(s) && !Double.isInfinite(s);
-        DType outType;
-        if (op.predicate()) outType = DType.BOOL;
-        else if (a.dtype().isFloating()) outType = DType.F32;
-        else if (op == BinaryOp.DIV || !integralScalar) outType = DType.F32;
-        else outType = a.dtype() == DType.BOOL ? DType.I64 : a.dtype();
+        DType outType = op.scalarResultType(a.dtype(), s);
         Tensor y = empty(outType, a.shape());
         if (a.dtype() == DType.F32 && outType == DType.F32) {
             float[] as = storage(a).floats(), ys = storage(y).floats();

@@ -61,12 +61,7 @@ final class ReductionKernels {
         for (int d : dims) outShape[d] = 1;
         Arranged a = arrange(x, dims);
         DType in = x.dtype();
-        DType outType = switch (op) {
-            case ANY, ALL -> DType.BOOL;
-            case MEAN -> DType.F32;
-            default -> in == DType.BOOL ? DType.I64 : in;
-        };
-        Tensor y = empty(outType, outShape);
+        Tensor y = empty(op.resultType(in), outShape);
         if (in == DType.F32 && op != ReduceOp.ANY && op != ReduceOp.ALL) {
             reduceFloat(op, storage(a.data).floats(), a.data.offset(), a.outer, a.n, a.inner, storage(y).floats());
         } else {
