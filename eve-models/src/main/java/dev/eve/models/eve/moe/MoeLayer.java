@@ -131,9 +131,10 @@ public final class MoeLayer extends Module {
             w2 = g2.div(denom);
         }
 
+        ExpertFn run = (ex, rows) -> experts.get(ex).forward(rows);
         Tensor combined = path == DataPath.FUSED
-                ? dispatchAndCombine(experts, tokens, plan, w1, w2)
-                : composedDispatchAndCombine(experts, tokens, plan, w1, w2);
+                ? dispatchAndCombine(run, tokens, plan, w1, w2)
+                : composedDispatchAndCombine(run, tokens, plan, w1, w2);
         Tensor out = combined.reshape(b, t, h);
 
         float[] wf1 = w1.detach().toFloatArray(), wf2 = w2 == null ? new float[s] : w2.detach().toFloatArray();
@@ -185,26 +186,26 @@ public final class MoeLayer extends Module {
         return v;
     }
 
+    /** One expert applied to its rows [n, H] (n >= 1), giving [n, H]. */
+    @FunctionalInterface
+    public interface ExpertFn {
+        Tensor apply(int expert, Tensor rows);
+    }
+
     /**
      * Dispatches the kept assignments into one packed buffer (expert e's rows in slot order at
-     * {@code offset(e)}), runs each expert on its slice, and combines each token's weighted outputs.
-     * The row map goes to the device in one upload; experts with no rows are skipped.
+     * {@code offset(e)}), runs each expert on its slice, and combines each token's weighted outputs
+     * (w1, w2 [S]; w2 null for top-1). The row map goes to the device in one upload; experts with no rows
+     * are skipped ({@link ExpertSegments}: one gradient buffer for all experts' inputs). Public for the benchmarks (eve-bench's MoeDispatchBenchmark) and tests.
      */
-    static Tensor dispatchAndCombine(Experts experts, Tensor tokens, RoutingPlan plan, Tensor w1, Tensor w2) {
+    public static Tensor dispatchAndCombine(ExpertFn experts, Tensor tokens, RoutingPlan plan, Tensor w1, Tensor w2) {
         ExpertRows packed = ExpertRows.of(plan);
         if (packed.total() == 0) return tokens.newZeros(tokens.shape()); // every assignment dropped: the layer adds nothing
         Tensor rows = Tensor.of(packed.rows(), plan.topk(), plan.tokens()).to(tokens.device());
         // Row j of the weights belongs to choice j, like row j of the row map.
         Tensor weights = w2 == null ? w1.unsqueeze(0) : Tensor.stack(0, w1, w2);
         Tensor buffer = Moe.dispatch(tokens, rows, packed.total());
-        List<Tensor> outputs = new ArrayList<>();
-        for (int ex = 0; ex < plan.experts(); ex++) {
-            int n = packed.count(ex);
-            if (n == 0) continue;
-            int off = packed.offset(ex);
-            outputs.add(experts.get(ex).forward(buffer.slice(0, off, off + n)));
-        }
-        Tensor y = outputs.size() == 1 ? outputs.get(0) : Tensor.cat(0, outputs);
+        Tensor y = ExpertSegments.apply(experts, buffer, packed);
         return Moe.combine(y, rows, weights);
     }
 
@@ -212,7 +213,7 @@ public final class MoeLayer extends Module {
      * The reference path: gathers each expert's rows (in slot order), runs the expert, and scatter-adds the
      * weighted outputs into zeros. Same numbers as {@link #dispatchAndCombine} (the forward bit for bit).
      */
-    static Tensor composedDispatchAndCombine(Experts experts, Tensor tokens, RoutingPlan plan, Tensor w1, Tensor w2) {
+    public static Tensor composedDispatchAndCombine(ExpertFn experts, Tensor tokens, RoutingPlan plan, Tensor w1, Tensor w2) {
         int s = plan.tokens(), e = plan.experts();
         Device device = tokens.device();
         // Row r of the stacked weights: w1 for r < S, w2 for r >= S.
@@ -238,7 +239,7 @@ public final class MoeLayer extends Module {
                     }
             if (count == 0) continue;
             Tensor index = Tensor.of(java.util.Arrays.copyOf(rows, count)).to(device);
-            Tensor y = experts.get(ex).forward(tokens.indexSelect(0, index));
+            Tensor y = experts.apply(ex, tokens.indexSelect(0, index));
             Tensor w = weights.indexSelect(0, Tensor.of(java.util.Arrays.copyOf(weightRows, count)).to(device)).unsqueeze(1);
             outputs.add(y.mul(w));
             System.arraycopy(rows, 0, targets, filled, count);

@@ -95,7 +95,7 @@ class MoeFusedPathTest {
 
     // ------------------------------------------------------------------------------------------ hand-made plans
 
-    /** Both static paths on one plan, with the same experts and leaves; returns {fused, composed} outputs. */
+    /** Both static paths on one plan, with the same experts and leaves: outputs bit for bit, gradients close. */
     private static void comparePlan(RoutingPlan plan, String what) {
         Experts experts = new Experts(plan.experts(), DIM, HIDDEN, "gelu", new Generator(31));
         Tensor[] results = new Tensor[2];
@@ -105,8 +105,9 @@ class MoeFusedPathTest {
             Tensor tokens = Tensor.randn(new Generator(32), plan.tokens(), DIM).requiresGrad(true);
             Tensor w1 = Tensor.rand(new Generator(33), plan.tokens()).requiresGrad(true);
             Tensor w2 = plan.topk() == 2 ? Tensor.rand(new Generator(34), plan.tokens()).requiresGrad(true) : null;
-            Tensor out = p == 0 ? MoeLayer.dispatchAndCombine(experts, tokens, plan, w1, w2)
-                    : MoeLayer.composedDispatchAndCombine(experts, tokens, plan, w1, w2);
+            MoeLayer.ExpertFn run = (ex, rows) -> experts.get(ex).forward(rows);
+            Tensor out = p == 0 ? MoeLayer.dispatchAndCombine(run, tokens, plan, w1, w2)
+                    : MoeLayer.composedDispatchAndCombine(run, tokens, plan, w1, w2);
             results[p] = out.detach();
             if (out.requiresGrad()) out.mul(Tensor.randn(new Generator(35), out.shape())).sum().backward();
             grads[p] = new Tensor[] {tokens.grad(), w1.grad(), w2 == null ? null : w2.grad(),
@@ -155,6 +156,59 @@ class MoeFusedPathTest {
         comparePlan(p, "all dropped");
         RoutingPlan one = plan(2, new int[] {1, 1}, null, new int[] {0, 1}, null);
         comparePlan(one, "top-1, one expert takes everything");
+    }
+
+    // ------------------------------------------------------------------------------------------ expert segments
+
+    private static RoutingPlan randomPlan() {
+        float[] logits = Tensor.randn(new Generator(41), 30, 4).toFloatArray();
+        return Gating.top2(GatingTest.softmax(logits, 4), logits, null, 30, 4, 0.75, 1, false);
+    }
+
+    @Test
+    void expertParametersGetGradientsWhenTheTokensNeedNone() {
+        RoutingPlan plan = randomPlan();
+        Tensor tokens = Tensor.randn(new Generator(42), 30, DIM), w1 = Tensor.rand(new Generator(43), 30), w2 = Tensor.rand(new Generator(44), 30);
+        Tensor probe = Tensor.randn(new Generator(45), 30, DIM);
+        Tensor[][] grads = new Tensor[2][];
+        for (int p = 0; p < 2; p++) {
+            Experts experts = new Experts(4, DIM, HIDDEN, "gelu", new Generator(46));
+            MoeLayer.ExpertFn run = (ex, rows) -> experts.get(ex).forward(rows);
+            Tensor out = p == 0 ? MoeLayer.dispatchAndCombine(run, tokens, plan, w1, w2)
+                    : MoeLayer.composedDispatchAndCombine(run, tokens, plan, w1, w2);
+            out.mul(probe).sum().backward();
+            grads[p] = experts.parameters().stream().map(Tensor::grad).toArray(Tensor[]::new);
+        }
+        for (int i = 0; i < grads[0].length; i++) assertNear(grads[1][i], grads[0][i], "expert parameter " + i);
+    }
+
+    @Test
+    void aRetainedGraphRunsBackwardTwice() {
+        RoutingPlan plan = randomPlan();
+        Experts experts = new Experts(4, DIM, HIDDEN, "gelu", new Generator(47));
+        Tensor tokens = Tensor.randn(new Generator(48), 30, DIM).requiresGrad(true);
+        Tensor out = MoeLayer.dispatchAndCombine((ex, rows) -> experts.get(ex).forward(rows), tokens, plan,
+                Tensor.rand(new Generator(49), 30), Tensor.rand(new Generator(50), 30));
+        Tensor g = Tensor.randn(new Generator(51), 30, DIM);
+        out.backward(g, true);
+        float[] once = tokens.grad().toFloatArray(), onceParam = experts.get(0).parameters().get(0).grad().toFloatArray();
+        out.backward(g);
+        float[] twice = tokens.grad().toFloatArray(), twiceParam = experts.get(0).parameters().get(0).grad().toFloatArray();
+        for (int i = 0; i < once.length; i++) assertEquals(2 * once[i], twice[i], 1e-5 * Math.max(1, Math.abs(once[i])), "d tokens " + i);
+        for (int i = 0; i < onceParam.length; i++)
+            assertEquals(2 * onceParam[i], twiceParam[i], 1e-5 * Math.max(1, Math.abs(onceParam[i])), "d expert 0 weight " + i);
+    }
+
+    @Test
+    void withoutGradModeNothingIsRecorded() {
+        RoutingPlan plan = randomPlan();
+        Experts experts = new Experts(4, DIM, HIDDEN, "gelu", new Generator(52));
+        Tensor tokens = Tensor.randn(new Generator(53), 30, DIM).requiresGrad(true);
+        try (var ignored = dev.eve.core.autograd.NoGrad.enter()) {
+            Tensor out = MoeLayer.dispatchAndCombine((ex, rows) -> experts.get(ex).forward(rows), tokens, plan,
+                    Tensor.rand(new Generator(54), 30), Tensor.rand(new Generator(55), 30));
+            assertEquals(null, out.gradFn());
+        }
     }
 
     @Test
