@@ -11,7 +11,9 @@ import dev.eve.core.tensor.Tensor;
  * of a packed expert buffer that its expert assignments name, and {@link #combine} gathers the experts'
  * output rows back into a weighted sum per token. Both take the same row map {@code rows} [k, S] (I32
  * or I64): {@code rows[j, s]} is the buffer row of token s's j-th assignment, or -1 when it was dropped;
- * kept entries must be distinct, so that each buffer row belongs to one assignment.
+ * kept entries must be distinct, so that each buffer row belongs to one assignment. The map may be
+ * given on the host (the CPU) for tensors on another device: it is then checked there and uploaded,
+ * with no device-to-host copy; a map on the device is read back once to be checked.
  *
  * <p>The kernels are {@link Backend#moeDispatch}, {@link Backend#moeCombine} and
  * {@link Backend#moeCombineBackward} (fused CUDA kernels on a GPU, row loops on the CPU); dispatch's
@@ -33,12 +35,11 @@ public final class Moe {
     public static Tensor dispatch(Tensor tokens, Tensor rows, int outRows) {
         String op = "moe_dispatch";
         if (tokens == null || rows == null) throw new IllegalArgumentException(op + ": tokens and rows must not be null");
-        Views.checkSameDevice(op, tokens, rows);
         checkMatrix(op, "tokens", tokens, "[S, H]");
         if (!tokens.dtype().isFloating())
             throw new IllegalArgumentException(op + ": tokens must be a floating tensor, got " + tokens.dtype());
         if (outRows < 0) throw new IllegalArgumentException(op + ": outRows must be >= 0, got " + outRows);
-        Tensor map = checkRows(op, rows, tokens.size(0), outRows, "outRows = " + outRows);
+        Tensor map = checkRows(op, rows, tokens, tokens.size(0), outRows, "outRows = " + outRows);
         Tensor out = tokens.backend().moeDispatch(tokens.detach(), map, outRows);
         return Node.needsGrad(tokens) ? Node.record(out, new DispatchBackward(tokens, map)) : out;
     }
@@ -54,7 +55,7 @@ public final class Moe {
     public static Tensor combine(Tensor y, Tensor rows, Tensor weights) {
         String op = "moe_combine";
         if (y == null || rows == null) throw new IllegalArgumentException(op + ": y and rows must not be null");
-        Views.checkSameDevice(op, y, rows, weights);
+        Views.checkSameDevice(op, y, weights);
         checkMatrix(op, "y", y, "[R, H]");
         if (!y.dtype().isFloating()) throw new IllegalArgumentException(op + ": y must be a floating tensor, got " + y.dtype());
         if (rows.dim() != 2)
@@ -66,7 +67,7 @@ public final class Moe {
                 throw new IllegalArgumentException(op + ": weights " + Shapes.format(weights.shape())
                         + " must have the shape of rows " + Shapes.format(rows.shape()) + " ([k, S])");
         }
-        Tensor map = checkRows(op, rows, rows.size(1), y.size(0), "y " + Shapes.format(y.shape()));
+        Tensor map = checkRows(op, rows, y, rows.size(1), y.size(0), "y " + Shapes.format(y.shape()));
         Tensor w = weights == null ? null : weights.detach();
         Tensor out = y.backend().moeCombine(y.detach(), map, w);
         if (!Node.needsGrad(y, weights)) return out;
@@ -80,9 +81,11 @@ public final class Moe {
 
     /**
      * Checks rows ([k, S] of an integer type, entries in [-1, bound), kept entries distinct) and returns
-     * it as I32, the type the kernels take. Reads the map back to the host once (it is small: k x S).
+     * it as I32 on {@code data}'s device, the type the kernels take. A host map is checked in place and
+     * uploaded; a map on another device must be on {@code data}'s and is read back once (k x S is small).
      */
-    private static Tensor checkRows(String op, Tensor rows, int tokens, int bound, String boundName) {
+    private static Tensor checkRows(String op, Tensor rows, Tensor data, int tokens, int bound, String boundName) {
+        if (!rows.device().isCpu()) Views.checkSameDevice(op, data, rows);
         if (rows.dtype() != DType.I32 && rows.dtype() != DType.I64)
             throw new IllegalArgumentException(op + ": rows must be I32 or I64, got " + rows.dtype());
         if (rows.dim() != 2 || rows.size(1) != tokens)
@@ -103,7 +106,8 @@ public final class Moe {
             }
             owner[(int) r] = i + 1;
         }
-        return rows.dtype() == DType.I32 ? rows.detach() : rows.detach().to(DType.I32);
+        Tensor map = rows.dtype() == DType.I32 ? rows.detach() : rows.detach().to(DType.I32);
+        return map.to(data.device());
     }
 
     private static final class DispatchBackward extends Node {

@@ -195,13 +195,14 @@ public final class MoeLayer extends Module {
     /**
      * Dispatches the kept assignments into one packed buffer (expert e's rows in slot order at
      * {@code offset(e)}), runs each expert on its slice, and combines each token's weighted outputs
-     * (w1, w2 [S]; w2 null for top-1). The row map goes to the device in one upload; experts with no rows
-     * are skipped ({@link ExpertSegments}: one gradient buffer for all experts' inputs). Public for the benchmarks (eve-bench's MoeDispatchBenchmark) and tests.
+     * (w1, w2 [S]; w2 null for top-1). Experts with no rows are skipped ({@link ExpertSegments}: one
+     * gradient buffer for all experts' inputs). Public for eve-bench's MoeDispatchBenchmark and the tests.
      */
     public static Tensor dispatchAndCombine(ExpertFn experts, Tensor tokens, RoutingPlan plan, Tensor w1, Tensor w2) {
         ExpertRows packed = ExpertRows.of(plan);
         if (packed.total() == 0) return tokens.newZeros(tokens.shape()); // every assignment dropped: the layer adds nothing
-        Tensor rows = Tensor.of(packed.rows(), plan.topk(), plan.tokens()).to(tokens.device());
+        // The map stays on the host: the MoE ops check it there and upload it, with no read-back from the device.
+        Tensor rows = Tensor.of(packed.rows(), plan.topk(), plan.tokens());
         // Row j of the weights belongs to choice j, like row j of the row map.
         Tensor weights = w2 == null ? w1.unsqueeze(0) : Tensor.stack(0, w1, w2);
         Tensor buffer = Moe.dispatch(tokens, rows, packed.total());
