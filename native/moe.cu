@@ -14,15 +14,19 @@
 //   kept    = loc < capacity                 (dropless: capacity = INT_MAX)
 //   w1, w2  = kept gates, renormalised for top-2: g / max(g1 + g2, eps)
 //   l_aux   = mean_e(mean_s(gates[:, e]) * counts[e] / S) * E^2
-//   out[s]  = w1 Y[e1, loc1] + w2 Y[e2, loc2]         Y = expert(dispatch) of shape [E, C, H]
+//   rows    = [k, S] packed buffer row of each kept assignment: offset[e] + slot, offset = exclusive
+//             prefix sum of the kept assignments per expert; -1 when dropped
+//   out[s]  = w1 Y[rows[0, s]] + w2 Y[rows[1, s]]      Y = expert(dispatch) of shape [R, H], R = kept total
 //
-// The expert MLPs are batched GEMMs over the padded [E, C, H] buffer (cuBLAS, on the backend side);
+// The expert MLPs are GEMMs over their slices of the packed [R, H] buffer (cuBLAS, on the backend side);
 // these kernels produce the routing, gather the tokens into the buffer (dispatch) and gather them back
-// (combine). Combine is written as a gather per token (each token reads its <= 2 slots) rather than a
+// (combine). Combine is written as a gather per token (each token reads its <= k rows) rather than a
 // scatter-add, so it needs no atomics and is deterministic; likewise the backward of dispatch.
-// Every kernel here is deterministic: all sums have a fixed order.
+// Every kernel here is deterministic: all sums have a fixed order. dispatch / combine / their backward
+// are also the CUDA backend's Backend.moeDispatch / moeCombine / moeCombineBackward.
 //
-// Index types: expert1/expert2/slot1/slot2 are I32 [S] (-1 = none / dropped), counts/assigned I32 [E].
+// Index types: expert1/expert2/slot1/slot2 are I32 [S] (-1 = none / dropped), counts/assigned I32 [E],
+// rows I32 [k, S].
 #include "fused_common.cuh"
 
 // ------------------------------------------------------------------------------------- router
@@ -209,89 +213,112 @@ extern "C" __global__ void eve_moe_aux_loss(const float* gate_mean, const int* c
 }
 
 // ------------------------------------------------------------------------------------- dispatch / combine
+//
+// Packed rows: the expert buffer holds only the kept assignments, expert by expert (expert e owns rows
+// offset[e] .. offset[e] + assigned[e] - 1, offset = exclusive prefix sum of assigned, in slot order), so
+// each expert's input is a contiguous slice and nothing is padded. rows [k, S] I32 maps assignment
+// (j, s) to its buffer row, -1 when dropped; kept entries are distinct (one writer per buffer row).
 
-// buf[e, slot, :] = shifted[s, :] for every kept assignment. One block per assignment a in [0, S*topk)
-// (a < S: first choices, a >= S: second choices). buf [E, C, H] must be zeroed first (the rows of
-// unused slots stay zero, so the padded expert GEMMs see zeros there).
-template <typename T>
-__device__ void moe_dispatch(const T* __restrict__ shifted, const int* __restrict__ expert1,
-                             const int* __restrict__ expert2, const int* __restrict__ slot1,
-                             const int* __restrict__ slot2, T* __restrict__ buf, int S, int H, int capacity) {
-    const long long a = blockIdx.x;
+// rows[j, s] = offset[e_j(s)] + slot_j(s), or -1 when dropped (j = 0: first choice, 1: second). One
+// thread per assignment; every block builds the E offsets in shared memory (dynamic, 4·E bytes) from
+// `assigned` (eve_moe_positions) first.
+extern "C" __global__ void eve_moe_rows(const int* expert1, const int* expert2, const int* slot1, const int* slot2,
+                                        const int* assigned, int* rows, int S, int E, int topk) {
+    extern __shared__ int offsets[];
+    if (threadIdx.x == 0) {
+        int acc = 0;
+        for (int e = 0; e < E; e++) {
+            offsets[e] = acc;
+            acc += assigned[e];
+        }
+    }
+    __syncthreads();
+    const long long a = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+    if (a >= (long long)S * topk) return;
     const long long s = a < S ? a : a - S;
     const int slot = a < S ? slot1[s] : slot2[s];
-    if (slot < 0) return;
-    const int e = a < S ? expert1[s] : expert2[s];
-    T* dst = buf + ((long long)e * capacity + slot) * H;
-    const T* src = shifted + s * H;
-    for (int h = threadIdx.x; h < H; h += blockDim.x) dst[h] = src[h];
+    rows[a] = slot < 0 ? -1 : offsets[a < S ? expert1[s] : expert2[s]] + slot;
 }
 
-// out[s, :] = w1[s] Y[e1, slot1] + w2[s] Y[e2, slot2] (dropped assignments skipped; a token with
-// both dropped gets 0). One block per token. y [E, C, H], out [S, H].
+// buf[rows[j, s], :] = tokens[s, :] for every kept assignment. One block per token. buf [R, H] must be
+// zeroed first when some of its rows are named by no assignment.
 template <typename T>
-__device__ void moe_combine(const T* __restrict__ y, const int* __restrict__ expert1, const int* __restrict__ expert2,
-                            const int* __restrict__ slot1, const int* __restrict__ slot2, const float* __restrict__ w1,
-                            const float* __restrict__ w2, T* __restrict__ out, int S, int H, int capacity, int topk) {
+__device__ void moe_dispatch(const T* __restrict__ tokens, const int* __restrict__ rows, T* __restrict__ buf, int S,
+                             int H, int k) {
     const long long s = blockIdx.x;
-    const int sl1 = slot1[s], sl2 = topk == 2 ? slot2[s] : -1;
-    const T* y1 = sl1 >= 0 ? y + ((long long)expert1[s] * capacity + sl1) * H : 0;
-    const T* y2 = sl2 >= 0 ? y + ((long long)expert2[s] * capacity + sl2) * H : 0;
-    const float a = w1[s], b = topk == 2 ? w2[s] : 0.0f;
+    const T* src = tokens + s * H;
+    for (int j = 0; j < k; j++) {
+        const int r = rows[(long long)j * S + s];
+        if (r < 0) continue;
+        T* dst = buf + (long long)r * H;
+        for (int h = threadIdx.x; h < H; h += blockDim.x) dst[h] = src[h];
+    }
+}
+
+// out[s, :] = sum_j w[j, s] y[rows[j, s], :] over kept j in order, from 0 (w null: all ones); a token
+// with every assignment dropped gets 0. One block per token. The products and sums are explicitly
+// rounded (__fmul_rn, __fadd_rn: no FMA contraction), so for F32 the result equals the CPU backend's.
+template <typename T>
+__device__ void moe_combine(const T* __restrict__ y, const int* __restrict__ rows, const float* __restrict__ w,
+                            T* __restrict__ out, int S, int H, int k) {
+    const long long s = blockIdx.x;
     for (int h = threadIdx.x; h < H; h += blockDim.x) {
         float v = 0.0f;
-        if (y1) v += a * eve_to_float(y1[h]);
-        if (y2) v += b * eve_to_float(y2[h]);
+        for (int j = 0; j < k; j++) {
+            const long long a = (long long)j * S + s;
+            const int r = rows[a];
+            if (r < 0) continue;
+            const float x = eve_to_float(y[(long long)r * H + h]);
+            v = __fadd_rn(v, w ? __fmul_rn(w[a], x) : x);
+        }
         out[s * H + h] = eve_from_float<T>(v);
     }
 }
 
-// Backward of combine. One block per token: dy[e_k, slot_k, :] = w_k dout[s, :] and
-// dw_k[s] = dout[s] . Y[e_k, slot_k] (0 when dropped). dy [E, C, H] must be zeroed first.
+// Backward of combine. One block per token: dy[rows[j, s], :] = w[j, s] dout[s, :] (w null: all ones)
+// and dw[j, s] = dout[s] . y[rows[j, s]] (0 when dropped; dw null: not wanted). dy [R, H] must be zeroed
+// first when some of its rows are named by no assignment.
 template <typename T>
-__device__ void moe_combine_bwd(const T* __restrict__ dout, const T* __restrict__ y, const int* __restrict__ expert1,
-                                const int* __restrict__ expert2, const int* __restrict__ slot1,
-                                const int* __restrict__ slot2, const float* __restrict__ w1,
-                                const float* __restrict__ w2, T* __restrict__ dy, float* __restrict__ dw1,
-                                float* __restrict__ dw2, int S, int H, int capacity, int topk) {
+__device__ void moe_combine_bwd(const T* __restrict__ dout, const T* __restrict__ y, const int* __restrict__ rows,
+                                const float* __restrict__ w, T* __restrict__ dy, float* __restrict__ dw, int S, int H,
+                                int k) {
     __shared__ float scratch[32];
     const long long s = blockIdx.x;
-    for (int k = 0; k < topk; k++) {
-        const int slot = k == 0 ? slot1[s] : slot2[s];
-        float* dw = k == 0 ? dw1 : dw2;
-        if (slot < 0) {  // uniform over the block: no barrier divergence
-            if (threadIdx.x == 0) dw[s] = 0.0f;
+    for (int j = 0; j < k; j++) {
+        const long long a = (long long)j * S + s;
+        const int r = rows[a];
+        if (r < 0) {  // uniform over the block: no barrier divergence
+            if (dw && threadIdx.x == 0) dw[a] = 0.0f;
             continue;
         }
-        const int e = k == 0 ? expert1[s] : expert2[s];
-        const float w = k == 0 ? w1[s] : w2[s];
-        const long long r = ((long long)e * capacity + slot) * H;
+        const float wt = w ? w[a] : 1.0f;
+        const long long base = (long long)r * H;
         float dot = 0.0f;
         for (int h = threadIdx.x; h < H; h += blockDim.x) {
             const float g = eve_to_float(dout[s * H + h]);
-            dot += g * eve_to_float(y[r + h]);
-            dy[r + h] = eve_from_float<T>(w * g);
+            if (dw) dot += g * eve_to_float(y[base + h]);
+            dy[base + h] = eve_from_float<T>(__fmul_rn(wt, g));
         }
-        dot = eve_block_sum(dot, scratch);
-        if (threadIdx.x == 0) dw[s] = dot;
+        if (dw) {  // dw is uniform over the block too
+            dot = eve_block_sum(dot, scratch);
+            if (threadIdx.x == 0) dw[a] = dot;
+        }
     }
 }
 
-// Backward of dispatch: dx[s, :] (+)= dbuf[e1, slot1, :] + dbuf[e2, slot2, :]. One block per token.
-// accumulate = 1 adds to dx (e.g. on top of the router's dlogits . Wg), 0 overwrites.
+// Backward of dispatch: dx[s, :] (+)= sum_j dbuf[rows[j, s], :] over kept j in order. One block per
+// token. accumulate = 1 adds to dx (e.g. on top of the router's dlogits . Wg), 0 overwrites (then this
+// is moe_combine with w = null).
 template <typename T>
-__device__ void moe_dispatch_bwd(const T* __restrict__ dbuf, const int* __restrict__ expert1,
-                                 const int* __restrict__ expert2, const int* __restrict__ slot1,
-                                 const int* __restrict__ slot2, T* __restrict__ dx, int S, int H, int capacity,
-                                 int topk, int accumulate) {
+__device__ void moe_dispatch_bwd(const T* __restrict__ dbuf, const int* __restrict__ rows, T* __restrict__ dx, int S,
+                                 int H, int k, int accumulate) {
     const long long s = blockIdx.x;
-    const int sl1 = slot1[s], sl2 = topk == 2 ? slot2[s] : -1;
-    const T* d1 = sl1 >= 0 ? dbuf + ((long long)expert1[s] * capacity + sl1) * H : 0;
-    const T* d2 = sl2 >= 0 ? dbuf + ((long long)expert2[s] * capacity + sl2) * H : 0;
     for (int h = threadIdx.x; h < H; h += blockDim.x) {
         float v = accumulate ? eve_to_float(dx[s * H + h]) : 0.0f;
-        if (d1) v += eve_to_float(d1[h]);
-        if (d2) v += eve_to_float(d2[h]);
+        for (int j = 0; j < k; j++) {
+            const int r = rows[(long long)j * S + s];
+            if (r >= 0) v = __fadd_rn(v, eve_to_float(dbuf[(long long)r * H + h]));
+        }
         dx[s * H + h] = eve_from_float<T>(v);
     }
 }
@@ -410,27 +437,22 @@ extern "C" __global__ void eve_moe_param_grad_reduce(const float* part, float* o
                                                           int vision_tokens) {                                    \
         moe_router_fwd<T>(x, vision_embed, text_embed, wg, shifted, logits, S, H, E, seq_len, vision_tokens);     \
     }                                                                                                              \
-    extern "C" __global__ void eve_moe_dispatch_##SUFFIX(const T* shifted, const int* expert1, const int* expert2, \
-                                                        const int* slot1, const int* slot2, T* buf, int S, int H, \
-                                                        int capacity) {                                           \
-        moe_dispatch<T>(shifted, expert1, expert2, slot1, slot2, buf, S, H, capacity);                             \
+    extern "C" __global__ void eve_moe_dispatch_##SUFFIX(const T* tokens, const int* rows, T* buf, int S, int H,  \
+                                                        int k) {                                                  \
+        moe_dispatch<T>(tokens, rows, buf, S, H, k);                                                               \
     }                                                                                                              \
-    extern "C" __global__ void eve_moe_combine_##SUFFIX(const T* y, const int* expert1, const int* expert2,        \
-                                                       const int* slot1, const int* slot2, const float* w1,       \
-                                                       const float* w2, T* out, int S, int H, int capacity,       \
-                                                       int topk) {                                                \
-        moe_combine<T>(y, expert1, expert2, slot1, slot2, w1, w2, out, S, H, capacity, topk);                      \
+    extern "C" __global__ void eve_moe_combine_##SUFFIX(const T* y, const int* rows, const float* w, T* out, int S, \
+                                                       int H, int k) {                                            \
+        moe_combine<T>(y, rows, w, out, S, H, k);                                                                  \
     }                                                                                                              \
-    extern "C" __global__ void eve_moe_combine_bwd_##SUFFIX(                                                       \
-        const T* dout, const T* y, const int* expert1, const int* expert2, const int* slot1, const int* slot2,     \
-        const float* w1, const float* w2, T* dy, float* dw1, float* dw2, int S, int H, int capacity, int topk) {   \
-        moe_combine_bwd<T>(dout, y, expert1, expert2, slot1, slot2, w1, w2, dy, dw1, dw2, S, H, capacity, topk);   \
+    extern "C" __global__ void eve_moe_combine_bwd_##SUFFIX(const T* dout, const T* y, const int* rows,            \
+                                                           const float* w, T* dy, float* dw, int S, int H,        \
+                                                           int k) {                                               \
+        moe_combine_bwd<T>(dout, y, rows, w, dy, dw, S, H, k);                                                     \
     }                                                                                                              \
-    extern "C" __global__ void eve_moe_dispatch_bwd_##SUFFIX(const T* dbuf, const int* expert1,                    \
-                                                            const int* expert2, const int* slot1,                 \
-                                                            const int* slot2, T* dx, int S, int H, int capacity,  \
-                                                            int topk, int accumulate) {                           \
-        moe_dispatch_bwd<T>(dbuf, expert1, expert2, slot1, slot2, dx, S, H, capacity, topk, accumulate);           \
+    extern "C" __global__ void eve_moe_dispatch_bwd_##SUFFIX(const T* dbuf, const int* rows, T* dx, int S, int H,  \
+                                                            int k, int accumulate) {                              \
+        moe_dispatch_bwd<T>(dbuf, rows, dx, S, H, k, accumulate);                                                  \
     }                                                                                                              \
     extern "C" __global__ void eve_moe_router_bwd_input_##SUFFIX(const float* dlogits, const float* wg,            \
                                                                 T* dshifted, int S, int H, int E,                 \

@@ -15,6 +15,7 @@ import dev.eve.cuda.kernels.AdamWKernels;
 import dev.eve.cuda.kernels.AttentionKernels;
 import dev.eve.cuda.kernels.LayerNormKernels;
 import dev.eve.cuda.kernels.MaskedLossKernels;
+import dev.eve.cuda.kernels.MoeKernels;
 import dev.eve.cuda.kernels.SoftmaxKernels;
 import dev.eve.cuda.runtime.CudaDevice;
 import dev.eve.cuda.runtime.CudaFunction;
@@ -646,6 +647,43 @@ public final class CudaBackend implements Backend {
         MaskedLossKernels.crossEntropyBackward(device, stream(), type, ptr(hc), ptr(wc), ptrOrZero(bc), ptr(tc), ptr(lc),
                 ptr(rg), ptrOrZero(dHidden), ptrOrZero(dWeight), ptrOrZero(dBias), ptr(scratch), chunk, n, hdim, vocab);
         return new Tensor[] {dHidden, dWeight, dBias};
+    }
+
+    // ================================================================= mixture of experts
+
+    /** The row map as a contiguous I32 tensor on this device (what moe.cu takes). */
+    private Tensor rowMap(Tensor rows) {
+        return convert(rows, DType.I32);
+    }
+
+    @Override
+    public Tensor moeDispatch(Tensor tokens, Tensor rows, int outRows) {
+        Tensor x = cont(tokens), map = rowMap(rows);
+        int s = rows.size(1), h = tokens.size(1), k = rows.size(0);
+        Tensor out = zeros(x.dtype(), new int[] {outRows, h}); // rows no assignment names stay 0
+        MoeKernels.dispatch(device, stream(), x.dtype(), ptr(x), ptr(map), ptr(out), s, h, k);
+        return out;
+    }
+
+    @Override
+    public Tensor moeCombine(Tensor y, Tensor rows, Tensor weights) {
+        Tensor yc = cont(y), map = rowMap(rows), w = weights == null ? null : convert(weights, DType.F32);
+        int s = rows.size(1), h = y.size(1), k = rows.size(0);
+        Tensor out = empty(yc.dtype(), new int[] {s, h});
+        MoeKernels.combine(device, stream(), yc.dtype(), ptr(yc), ptr(map), ptrOrZero(w), ptr(out), s, h, k);
+        return out;
+    }
+
+    @Override
+    public Tensor[] moeCombineBackward(Tensor grad, Tensor y, Tensor rows, Tensor weights, boolean weightGrad) {
+        Tensor yc = cont(y), map = rowMap(rows), w = weights == null ? null : convert(weights, DType.F32);
+        Tensor g = convert(grad, yc.dtype());
+        int s = rows.size(1), h = y.size(1), k = rows.size(0);
+        Tensor dy = zeros(yc.dtype(), y.shape()); // rows no assignment names get 0
+        Tensor dw = weightGrad ? empty(DType.F32, new int[] {k, s}) : null;
+        MoeKernels.combineBackward(device, stream(), yc.dtype(), ptr(g), ptr(yc), ptr(map), ptrOrZero(w), ptr(dy),
+                ptrOrZero(dw), s, h, k);
+        return new Tensor[] {dy, dw};
     }
 
     // ================================================================= indexing

@@ -347,6 +347,30 @@ class CudaBackendTest {
         for (int i = 0; i < 3; i++) close(eb[i], gb[i], 1e-3, "masked CE backward " + i);
     }
 
+    @Test
+    void moeDispatchCombineAndBackward() {
+        // 2 choices of 9 tokens, some dropped, into 13 rows of which 2 are named by no assignment
+        int s = 9, h = 40, rowsTotal = 13;
+        int[] map = {0, 5, -1, 3, 7, 1, -1, 12, 9,   2, -1, -1, 4, 6, 10, 11, -1, 8};
+        Tensor rows = Tensor.of(map, 2, s), tokens = randCpu(s, h), y = randCpu(rowsTotal, h), grad = randCpu(s, h);
+        Tensor weights = randCpu(2, s);
+        for (DType type : new DType[] {DType.F32, DType.BF16}) {
+            // F32: the same explicitly rounded arithmetic as the CPU, so the same bits; bf16: one rounding
+            double tol = type == DType.F32 ? 0 : 1e-2;
+            Tensor gy = toGpu(y, type), gt = toGpu(tokens, type), gg = toGpu(grad, type), gr = toGpu(rows), gw = toGpu(weights);
+            close(cpu.moeDispatch(tokens, rows, rowsTotal), gpu.moeDispatch(gt, gr, rowsTotal), tol, "dispatch " + type);
+            close(cpu.moeCombine(y, rows, weights), gpu.moeCombine(gy, gr, gw), tol, "combine " + type);
+            close(cpu.moeCombine(y, rows, null), gpu.moeCombine(gy, gr, null), tol, "combine, unit weights " + type);
+            Tensor[] e = cpu.moeCombineBackward(grad, y, rows, weights, true);
+            Tensor[] g = gpu.moeCombineBackward(gg, gy, gr, gw, true);
+            close(e[0], g[0], tol, "combine backward dY " + type);
+            close(e[1], g[1], type == DType.F32 ? 1e-5 : 3e-2, "combine backward dWeights " + type);
+            assertNull(gpu.moeCombineBackward(gg, gy, gr, null, false)[1], "no dWeights unless asked");
+        }
+        // I64 row maps are converted, not misread
+        close(cpu.moeCombine(y, rows, weights), gpu.moeCombine(toGpu(y), toGpu(rows.to(DType.I64)), toGpu(weights)), 0, "I64 rows");
+    }
+
     // ---------------------------------------------------------------- indexing, conv, optimizer
 
     @Test

@@ -155,6 +155,42 @@ public interface Backend {
     /** {@code dst.scatter_(dim, index, src)} (accumulate=false) or scatter_add_ in place on contiguous {@code dst}. */
     void scatter(Tensor dst, int dim, Tensor index, Tensor src, boolean accumulate);
 
+    // ---------------------------------------------------------------- mixture of experts
+
+    /*
+     * The MoE primitives move tokens between the batch [S, H] and a packed expert buffer [R, H] by a
+     * row map rows (I32 [k, S]): rows[j, s] is the buffer row of token s's j-th expert assignment, or -1
+     * when that assignment was dropped. Kept assignments name distinct rows in [0, R) (the op layer,
+     * dev.eve.core.ops.Moe, checks this), so every buffer row has at most one writer and no kernel
+     * needs atomics; every result is a gather or a row write and does not depend on the thread count.
+     * The model packs an expert's assignments into one contiguous block of rows (no padding), so each
+     * expert's input is a slice of the buffer.
+     */
+
+    /**
+     * MoE dispatch: {@code out[rows[j, s]] = tokens[s]} for every kept assignment; tokens [S, H], rows
+     * I32 [k, S]. Returns [outRows, H] of the tokens' dtype; rows no assignment names are 0.
+     */
+    Tensor moeDispatch(Tensor tokens, Tensor rows, int outRows);
+
+    /**
+     * MoE combine: {@code out[s] = sum_j weights[j, s] * y[rows[j, s]]} over the kept assignments, j in
+     * increasing order starting from 0 (a product rounded, then added: no fused multiply-add, so that
+     * with k <= 2 the CPU result equals a scatter-add of the weighted rows into zeros bit for bit).
+     * y [R, H]; rows I32 [k, S]; weights F32 [k, S] or null for all ones. Returns [S, H] of y's dtype; a
+     * token whose assignments were all dropped gets a zero row. With null weights this is also the
+     * backward of {@link #moeDispatch}.
+     */
+    Tensor moeCombine(Tensor y, Tensor rows, Tensor weights);
+
+    /**
+     * Gradients of {@link #moeCombine} given {@code grad} [S, H]: {dY [R, H] (R = y's rows, y's dtype)
+     * with {@code dY[rows[j, s]] = weights[j, s] * grad[s]} and 0 in rows no assignment names, dWeights
+     * F32 [k, S] with {@code dWeights[j, s] = grad[s] . y[rows[j, s]]} and 0 for dropped assignments}.
+     * {@code weights} null means all ones; dWeights is null when {@code weightGrad} is false.
+     */
+    Tensor[] moeCombineBackward(Tensor grad, Tensor y, Tensor rows, Tensor weights, boolean weightGrad);
+
     // ---------------------------------------------------------------- convolution
 
     /**

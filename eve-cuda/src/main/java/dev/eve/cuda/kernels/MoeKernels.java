@@ -7,19 +7,24 @@ import dev.eve.cuda.runtime.KernelArgs;
 
 /**
  * Launchers of {@code native/moe.cu}: EVE's modality-aware MoE routing (as {@code MoeLayer} and
- * {@code Gating} of eve-models), dispatch to the padded expert buffer [E, C, H], combine, and their
- * backward. The expert MLPs themselves are batched GEMMs over that buffer (the backend's cuBLAS).
+ * {@code Gating} of eve-models), dispatch into the packed expert buffer [R, H], combine, and their
+ * backward. The packed buffer holds the kept assignments only, expert by expert in slot order, so each
+ * expert's input is a contiguous slice; the row map {@code rows} [k, S] I32 names each kept assignment's
+ * buffer row (-1 = dropped). Dispatch, combine and combine's backward are also what
+ * {@code CudaBackend.moeDispatch / moeCombine / moeCombineBackward} run, so the model uses them through
+ * the op layer ({@code dev.eve.core.ops.Moe}); the routing kernels are for a model that routes on the
+ * GPU as well.
  *
  * <p>A forward, in order: {@link #routerForward} (shift + logits), {@link #gateTopk} (softmax, choices),
- * {@link #positions} (capacity slots, counts, gate means), {@link #combineWeights}, {@link #auxLoss};
- * in dropless mode read {@code assigned} back to size the buffer (capacity = its max, at least 1);
- * {@link #dispatch} into a zeroed buffer, the expert GEMMs, {@link #combine}. Backward:
- * {@link #combineBackward} (into a zeroed dY), the expert GEMMs' backward, {@link #dispatchBackward},
- * {@link #gatesBackward}, then the router's backward (cuBLAS, or {@link #routerBackwardInput} and
- * {@link #paramGradients}).
+ * {@link #positions} (capacity slots, counts, kept assignments per expert, gate means),
+ * {@link #combineWeights}, {@link #auxLoss}, {@link #rows} (the packed row map); read {@code assigned} back
+ * to size the buffer (R = its sum) and slice it per expert; {@link #dispatch}, the expert GEMMs on their
+ * slices, {@link #combine}. Backward: {@link #combineBackward}, the expert GEMMs' backward,
+ * {@link #dispatchBackward}, {@link #gatesBackward} (with dWeights rows 0 and 1 as dw1, dw2), then the
+ * router's backward (cuBLAS, or {@link #routerBackwardInput} and {@link #paramGradients}).
  *
  * <p>Types: tokens, shifted tokens and expert buffers are of {@code dtype}; router weight, embeddings,
- * logits, gates, combine weights and all routing gradients F32; expert ids, slots, counts I32.
+ * logits, gates, combine weights and all routing gradients F32; expert ids, slots, counts, rows I32.
  */
 public final class MoeKernels {
 
@@ -106,51 +111,65 @@ public final class MoeKernels {
                 KernelArgs.of().ptr(gateMean).ptr(counts).ptr(lAux).i32(tokens).i32(experts));
     }
 
-    /** buf[e, slot, :] = shifted[s, :] for each kept assignment; buf [E, capacity, H] zeroed beforehand. */
-    public static void dispatch(CudaDevice device, CudaStream stream, DType dtype, long shifted, long expert1,
-                                long expert2, long slot1, long slot2, long buf, int tokens, int h, int capacity,
-                                int topk) {
-        checkTopk(topk);
-        if (tokens == 0 || h == 0) return;
-        Launch.function(device, FILE, "eve_moe_dispatch_" + Launch.suffix(dtype)).launch(
-                Launch.ceilDiv((long) tokens * topk, 1), 1, 1, rowThreads(h), 1, 1, 0, stream,
-                KernelArgs.of().ptr(shifted).ptr(expert1).ptr(expert2).ptr(slot1).ptr(slot2).ptr(buf).i32(tokens)
-                        .i32(h).i32(capacity));
-    }
-
-    /** out[s] = w1 y[e1, slot1] + w2 y[e2, slot2]; y [E, capacity, H], out [S, H]. */
-    public static void combine(CudaDevice device, CudaStream stream, DType dtype, long y, long expert1, long expert2,
-                               long slot1, long slot2, long w1, long w2, long out, int tokens, int h, int capacity,
-                               int topk) {
-        checkTopk(topk);
-        if (tokens == 0 || h == 0) return;
-        Launch.function(device, FILE, "eve_moe_combine_" + Launch.suffix(dtype)).launch(tokens, 1, 1, rowThreads(h), 1,
-                1, 0, stream, KernelArgs.of().ptr(y).ptr(expert1).ptr(expert2).ptr(slot1).ptr(slot2).ptr(w1).ptr(w2)
-                        .ptr(out).i32(tokens).i32(h).i32(capacity).i32(topk));
-    }
-
-    /** dy[e_k, slot_k] = w_k dOut[s] (dy zeroed beforehand), dw_k[s] = dOut[s] . y[e_k, slot_k]. */
-    public static void combineBackward(CudaDevice device, CudaStream stream, DType dtype, long dOut, long y,
-                                       long expert1, long expert2, long slot1, long slot2, long w1, long w2, long dy,
-                                       long dw1, long dw2, int tokens, int h, int capacity, int topk) {
+    /**
+     * rows [topk, S] I32: the packed buffer row {@code offset[e] + slot} of each kept assignment (offset =
+     * exclusive prefix sum of {@code assigned} over the experts), -1 when dropped; from {@link #positions}.
+     */
+    public static void rows(CudaDevice device, CudaStream stream, long expert1, long expert2, long slot1, long slot2,
+                            long assigned, long rows, int tokens, int experts, int topk) {
         checkTopk(topk);
         if (tokens == 0) return;
-        Launch.function(device, FILE, "eve_moe_combine_bwd_" + Launch.suffix(dtype)).launch(tokens, 1, 1,
-                rowThreads(h), 1, 1, 0, stream,
-                KernelArgs.of().ptr(dOut).ptr(y).ptr(expert1).ptr(expert2).ptr(slot1).ptr(slot2).ptr(w1).ptr(w2)
-                        .ptr(dy).ptr(dw1).ptr(dw2).i32(tokens).i32(h).i32(capacity).i32(topk));
+        Launch.function(device, FILE, "eve_moe_rows", 4 * experts).launch(Launch.ceilDiv((long) tokens * topk, BLOCK), 1,
+                1, BLOCK, 1, 1, 4 * experts, stream, KernelArgs.of().ptr(expert1).ptr(expert2).ptr(slot1).ptr(slot2)
+                        .ptr(assigned).ptr(rows).i32(tokens).i32(experts).i32(topk));
     }
 
-    /** dx[s] (+)= dBuf[e1, slot1] + dBuf[e2, slot2]. */
-    public static void dispatchBackward(CudaDevice device, CudaStream stream, DType dtype, long dBuf, long expert1,
-                                        long expert2, long slot1, long slot2, long dx, int tokens, int h, int capacity,
-                                        int topk, boolean accumulate) {
-        checkTopk(topk);
+    /**
+     * buf[rows[j, s]] = tokens[s] for each kept assignment; tokens [S, H] and buf [R, H] of dtype, rows [k, S]
+     * I32. Rows of buf that no assignment names are left as they are (zero the buffer first if there are any).
+     */
+    public static void dispatch(CudaDevice device, CudaStream stream, DType dtype, long tokens, long rows, long buf,
+                                int tokenCount, int h, int k) {
+        Launch.checkNonNegative("moe dispatch", tokenCount, h, k);
+        if (tokenCount == 0 || h == 0 || k == 0) return;
+        Launch.function(device, FILE, "eve_moe_dispatch_" + Launch.suffix(dtype)).launch(tokenCount, 1, 1,
+                rowThreads(h), 1, 1, 0, stream, KernelArgs.of().ptr(tokens).ptr(rows).ptr(buf).i32(tokenCount).i32(h).i32(k));
+    }
+
+    /**
+     * out[s] = sum_j weights[j, s] y[rows[j, s]] over the kept assignments in j order (explicitly rounded
+     * products and sums: for F32 the CPU backend's bits); weights [k, S] F32 or 0 for all ones; y [R, H],
+     * out [S, H] of dtype.
+     */
+    public static void combine(CudaDevice device, CudaStream stream, DType dtype, long y, long rows, long weights,
+                               long out, int tokens, int h, int k) {
+        Launch.checkNonNegative("moe combine", tokens, h, k);
+        if (tokens == 0 || h == 0) return;
+        Launch.function(device, FILE, "eve_moe_combine_" + Launch.suffix(dtype)).launch(tokens, 1, 1, rowThreads(h), 1,
+                1, 0, stream, KernelArgs.of().ptr(y).ptr(rows).ptr(weights).ptr(out).i32(tokens).i32(h).i32(k));
+    }
+
+    /**
+     * dy[rows[j, s]] = weights[j, s] dOut[s] (weights 0: all ones; zero dy first if some rows are named by no
+     * assignment) and dWeights[j, s] = dOut[s] . y[rows[j, s]], 0 when dropped (dWeights 0: not computed).
+     */
+    public static void combineBackward(CudaDevice device, CudaStream stream, DType dtype, long dOut, long y, long rows,
+                                       long weights, long dy, long dWeights, int tokens, int h, int k) {
+        Launch.checkNonNegative("moe combine backward", tokens, h, k);
+        if (tokens == 0 || k == 0) return;
+        Launch.function(device, FILE, "eve_moe_combine_bwd_" + Launch.suffix(dtype)).launch(tokens, 1, 1,
+                rowThreads(h), 1, 1, 0, stream, KernelArgs.of().ptr(dOut).ptr(y).ptr(rows).ptr(weights).ptr(dy)
+                        .ptr(dWeights).i32(tokens).i32(h).i32(k));
+    }
+
+    /** dx[s] (+)= sum_j dBuf[rows[j, s]] over the kept assignments ({@code accumulate} adds to dx). */
+    public static void dispatchBackward(CudaDevice device, CudaStream stream, DType dtype, long dBuf, long rows, long dx,
+                                        int tokens, int h, int k, boolean accumulate) {
+        Launch.checkNonNegative("moe dispatch backward", tokens, h, k);
         if (tokens == 0 || h == 0) return;
         Launch.function(device, FILE, "eve_moe_dispatch_bwd_" + Launch.suffix(dtype)).launch(tokens, 1, 1,
-                rowThreads(h), 1, 1, 0, stream,
-                KernelArgs.of().ptr(dBuf).ptr(expert1).ptr(expert2).ptr(slot1).ptr(slot2).ptr(dx).i32(tokens).i32(h)
-                        .i32(capacity).i32(topk).i32(accumulate ? 1 : 0));
+                rowThreads(h), 1, 1, 0, stream, KernelArgs.of().ptr(dBuf).ptr(rows).ptr(dx).i32(tokens).i32(h).i32(k)
+                        .i32(accumulate ? 1 : 0));
     }
 
     /**

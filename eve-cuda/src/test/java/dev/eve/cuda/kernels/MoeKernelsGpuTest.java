@@ -10,8 +10,9 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
 /**
  * MoE routing against a Java transcription of eve-models' Gating (top-1 / top-2, GShard positions,
- * capacity or dropless) and MoeLayer (combine weights, l_aux), plus dispatch / combine and every backward;
- * the router logits and gates against the CPU backend.
+ * capacity or dropless) and MoeLayer (combine weights, l_aux), the packed row map (ExpertRows), dispatch /
+ * combine over it and every backward; the router logits, gates and the combine (bit for bit) against the
+ * CPU backend.
  */
 class MoeKernelsGpuTest extends GpuKernelSupport {
 
@@ -97,9 +98,7 @@ class MoeKernelsGpuTest extends GpuKernelSupport {
         for (int j = 0; j < e; j++) countsF[j] = counts[j];
         assertArrayEquals(countsF, download(cnt, e), "counts");
         assertArrayEquals(toFloat(assigned), download(asg, e), "assigned");
-        int c = dropless ? 1 : cap;
-        if (dropless) for (int a : assigned) c = Math.max(c, a);
-        // weights and l_aux as MoeLayer.forward
+        // weights and l_aux as MoeLayer.forward; w1, w2 written into the rows of one [topk, S] tensor
         float[] w1 = new float[s], w2 = new float[s];
         for (int t = 0; t < s; t++) {
             float g1 = s1[t] >= 0 ? g[t * e + r1[t]] : 0f;
@@ -115,64 +114,69 @@ class MoeKernelsGpuTest extends GpuKernelSupport {
             laux += me / s * ((double) counts[j] / s);
         }
         laux = laux / e * e * e;
-        CudaStorage dw1 = zeros(DType.F32, s), dw2 = zeros(DType.F32, s), dl = zeros(DType.F32, 1);
+        CudaStorage weights = zeros(DType.F32, (long) topk * s), dl = zeros(DType.F32, 1);
+        long dw1 = weights.pointer(), dw2 = topk == 2 ? weights.pointer(s) : 0;
         MoeKernels.combineWeights(device(), stream(), gates.pointer(), e1.pointer(), e2.pointer(), sl1.pointer(), sl2.pointer(),
-                dw1.pointer(), dw2.pointer(), s, e, topk, GATE_EPS);
+                dw1, dw2, s, e, topk, GATE_EPS);
         MoeKernels.auxLoss(device(), stream(), gmean.pointer(), cnt.pointer(), dl.pointer(), s, e);
-        close(w1, download(dw1, s), 1e-6, "w1");
-        if (topk == 2) close(w2, download(dw2, s), 1e-6, "w2");
+        float[] wAll = download(weights, topk * s);
+        close(w1, java.util.Arrays.copyOfRange(wAll, 0, s), 1e-6, "w1");
+        if (topk == 2) close(w2, java.util.Arrays.copyOfRange(wAll, s, 2 * s), 1e-6, "w2");
         close(new float[] {(float) laux}, download(dl, 1), 1e-5, "l_aux");
+        // packed rows: expert ex owns rows offset[ex] .. offset[ex] + assigned[ex] - 1, in slot order
+        int[] offset = new int[e + 1];
+        for (int j = 0; j < e; j++) offset[j + 1] = offset[j] + assigned[j];
+        int rTotal = offset[e];
+        int[] wantRows = new int[topk * s];
+        for (int t = 0; t < s; t++) {
+            wantRows[t] = s1[t] >= 0 ? offset[r1[t]] + s1[t] : -1;
+            if (topk == 2) wantRows[s + t] = s2[t] >= 0 ? offset[r2[t]] + s2[t] : -1;
+        }
+        CudaStorage rows = zeros(DType.I32, (long) topk * s);
+        MoeKernels.rows(device(), stream(), e1.pointer(), e2.pointer(), sl1.pointer(), sl2.pointer(), asg.pointer(),
+                rows.pointer(), s, e, topk);
+        assertArrayEquals(toFloat(wantRows), download(rows, topk * s), "packed rows");
         // dispatch, a stand-in expert output y, combine
-        CudaStorage buf = zeros(DType.F32, (long) e * c * h);
-        MoeKernels.dispatch(device(), stream(), DType.F32, shiftedDev.pointer(), e1.pointer(), e2.pointer(), sl1.pointer(), sl2.pointer(),
-                buf.pointer(), s, h, c, topk);
-        float[] wantBuf = new float[e * c * h];
-        for (int t = 0; t < s; t++)
-            for (int k = 0; k < topk; k++) {
-                int sl = k == 0 ? s1[t] : s2[t], ex = k == 0 ? r1[t] : r2[t];
-                if (sl >= 0) System.arraycopy(shifted, t * h, wantBuf, (ex * c + sl) * h, h);
-            }
-        close(wantBuf, download(buf, e * c * h), 0, "dispatch buffer");
-        float[] y = randn(e * c * h, 1), dOut = randn(s * h, 1);
+        CudaStorage buf = zeros(DType.F32, (long) rTotal * h);
+        MoeKernels.dispatch(device(), stream(), DType.F32, shiftedDev.pointer(), rows.pointer(), buf.pointer(), s, h, topk);
+        float[] wantBuf = new float[rTotal * h];
+        for (int a = 0; a < topk * s; a++)
+            if (wantRows[a] >= 0) System.arraycopy(shifted, (a % s) * h, wantBuf, wantRows[a] * h, h);
+        close(wantBuf, download(buf, rTotal * h), 0, "dispatch buffer");
+        float[] y = randn(rTotal * h, 1), dOut = randn(s * h, 1);
         CudaStorage dy = upload(y, DType.F32), out = zeros(DType.F32, (long) s * h);
-        MoeKernels.combine(device(), stream(), DType.F32, dy.pointer(), e1.pointer(), e2.pointer(), sl1.pointer(), sl2.pointer(),
-                dw1.pointer(), dw2.pointer(), out.pointer(), s, h, c, topk);
-        float[] wantOut = new float[s * h], wantDw1 = new float[s], wantDw2 = new float[s], wantDy = new float[e * c * h],
-                wantDx = new float[s * h];
-        for (int t = 0; t < s; t++)
-            for (int k = 0; k < topk; k++) {
-                int sl = k == 0 ? s1[t] : s2[t], ex = k == 0 ? r1[t] : r2[t];
-                if (sl < 0) continue;
-                float w = k == 0 ? w1[t] : w2[t];
-                double dot = 0;
-                for (int i = 0; i < h; i++) {
-                    int yi = (ex * c + sl) * h + i;
-                    wantOut[t * h + i] += w * y[yi];
-                    dot += dOut[t * h + i] * y[yi];
-                    wantDy[yi] = w * dOut[t * h + i];
-                }
-                if (k == 0) wantDw1[t] = (float) dot; else wantDw2[t] = (float) dot;
+        MoeKernels.combine(device(), stream(), DType.F32, dy.pointer(), rows.pointer(), weights.pointer(), out.pointer(), s, h, topk);
+        // the CPU backend's combine: the same explicitly rounded products and sums, so the same bits
+        dev.eve.core.tensor.Tensor rowsCpu = dev.eve.core.tensor.Tensor.of(wantRows, topk, s);
+        float[] cpuOut = floats(cpu.moeCombine(dev.eve.core.tensor.Tensor.of(y, rTotal, h), rowsCpu,
+                dev.eve.core.tensor.Tensor.of(wAll, topk, s)));
+        close(cpuOut, download(out, s * h), 0, "combine");
+        float[] wantDw = new float[topk * s], wantDy = new float[rTotal * h], wantDx = new float[s * h];
+        for (int a = 0; a < topk * s; a++) {
+            int r = wantRows[a], t = a % s;
+            if (r < 0) continue;
+            double dot = 0;
+            for (int i = 0; i < h; i++) {
+                dot += dOut[t * h + i] * y[r * h + i];
+                wantDy[r * h + i] = wAll[a] * dOut[t * h + i];
             }
-        close(wantOut, download(out, s * h), 1e-5, "combine");
+            wantDw[a] = (float) dot;
+        }
         // backward
-        CudaStorage gOut = upload(dOut, DType.F32), gy = zeros(DType.F32, (long) e * c * h), gw1 = zeros(DType.F32, s),
-                gw2 = zeros(DType.F32, s), gx = zeros(DType.F32, (long) s * h);
-        MoeKernels.combineBackward(device(), stream(), DType.F32, gOut.pointer(), dy.pointer(), e1.pointer(), e2.pointer(),
-                sl1.pointer(), sl2.pointer(), dw1.pointer(), dw2.pointer(), gy.pointer(), gw1.pointer(), gw2.pointer(), s, h, c, topk);
-        close(wantDy, download(gy, e * c * h), 1e-6, "dy");
-        close(wantDw1, download(gw1, s), 1e-4, "dw1");
-        if (topk == 2) close(wantDw2, download(gw2, s), 1e-4, "dw2");
-        MoeKernels.dispatchBackward(device(), stream(), DType.F32, gy.pointer(), e1.pointer(), e2.pointer(), sl1.pointer(),
-                sl2.pointer(), gx.pointer(), s, h, c, topk, false);
-        for (int t = 0; t < s; t++)
-            for (int k = 0; k < topk; k++) {
-                int sl = k == 0 ? s1[t] : s2[t], ex = k == 0 ? r1[t] : r2[t];
-                if (sl >= 0) for (int i = 0; i < h; i++) wantDx[t * h + i] += wantDy[(ex * c + sl) * h + i];
-            }
-        close(wantDx, download(gx, s * h), 1e-5, "dispatch backward");
+        CudaStorage gOut = upload(dOut, DType.F32), gy = zeros(DType.F32, (long) rTotal * h), gw = zeros(DType.F32, (long) topk * s),
+                gx = zeros(DType.F32, (long) s * h);
+        MoeKernels.combineBackward(device(), stream(), DType.F32, gOut.pointer(), dy.pointer(), rows.pointer(), weights.pointer(),
+                gy.pointer(), gw.pointer(), s, h, topk);
+        close(wantDy, download(gy, rTotal * h), 0, "dy");
+        close(wantDw, download(gw, topk * s), 1e-4, "dWeights");
+        MoeKernels.dispatchBackward(device(), stream(), DType.F32, gy.pointer(), rows.pointer(), gx.pointer(), s, h, topk, false);
+        for (int a = 0; a < topk * s; a++)
+            if (wantRows[a] >= 0) for (int i = 0; i < h; i++) wantDx[(a % s) * h + i] += wantDy[wantRows[a] * h + i];
+        close(wantDx, download(gx, s * h), 1e-6, "dispatch backward");
         // gates backward: renormalisation + gather + l_aux + softmax, as autograd would do it in MoeLayer
         float dLaux = 0.37f;
-        float[] dw1h = download(gw1, s), dw2h = download(gw2, s), wantDl = new float[s * e];
+        float[] dwAll = download(gw, topk * s), wantDl = new float[s * e];
+        float[] dw1h = java.util.Arrays.copyOfRange(dwAll, 0, s), dw2h = topk == 2 ? java.util.Arrays.copyOfRange(dwAll, s, 2 * s) : new float[s];
         for (int t = 0; t < s; t++) {
             double[] dG = new double[e];
             for (int j = 0; j < e; j++) dG[j] = dLaux * e * ((double) counts[j] / s) / s;
@@ -191,7 +195,7 @@ class MoeKernelsGpuTest extends GpuKernelSupport {
         }
         CudaStorage dLa = upload(new float[] {dLaux}, DType.F32), dLogits = zeros(DType.F32, (long) s * e);
         MoeKernels.gatesBackward(device(), stream(), gates.pointer(), e1.pointer(), e2.pointer(), sl1.pointer(), sl2.pointer(),
-                gw1.pointer(), gw2.pointer(), cnt.pointer(), dLa.pointer(), dLogits.pointer(), s, e, topk, GATE_EPS);
+                gw.pointer(), topk == 2 ? gw.pointer(s) : 0, cnt.pointer(), dLa.pointer(), dLogits.pointer(), s, e, topk, GATE_EPS);
         float[] dlg = download(dLogits, s * e);
         close(wantDl, dlg, 1e-4, "dlogits");
         // router backward: dshifted += dlogits . wg, dWg, embedding grads

@@ -52,7 +52,7 @@ class NativeKernelsCompileTest {
             "moe.cu", expand(List.of("eve_moe_router_fwd_%s", "eve_moe_dispatch_%s", "eve_moe_combine_%s",
                     "eve_moe_combine_bwd_%s", "eve_moe_dispatch_bwd_%s", "eve_moe_router_bwd_input_%s",
                     "eve_moe_param_grad_partial_%s"), true,
-                    List.of("eve_moe_gate_topk", "eve_moe_positions", "eve_moe_combine_weights", "eve_moe_aux_loss",
+                    List.of("eve_moe_gate_topk", "eve_moe_positions", "eve_moe_combine_weights", "eve_moe_aux_loss", "eve_moe_rows",
                             "eve_moe_gates_bwd", "eve_moe_param_grad_reduce")));
 
     /** Each pattern for f32, bf16 and f16 ({@code withF32}) or bf16 and f16 only, plus {@code plain}. */

@@ -240,6 +240,21 @@ public final class FakeDevice {
         }
 
         @Override
+        public Tensor moeDispatch(Tensor tokens, Tensor rows, int outRows) {
+            return out(CPU.moeDispatch(in(tokens), in(rows), outRows));
+        }
+
+        @Override
+        public Tensor moeCombine(Tensor y, Tensor rows, Tensor weights) {
+            return out(CPU.moeCombine(in(y), in(rows), in(weights)));
+        }
+
+        @Override
+        public Tensor[] moeCombineBackward(Tensor grad, Tensor y, Tensor rows, Tensor weights, boolean weightGrad) {
+            return out(CPU.moeCombineBackward(in(grad), in(y), in(rows), in(weights), weightGrad));
+        }
+
+        @Override
         public Tensor indexSelect(Tensor x, int dim, Tensor index) {
             return out(CPU.indexSelect(in(x), dim, in(index)));
         }

@@ -225,6 +225,23 @@ public final class CpuBackend implements Backend {
                 needHidden, needWeight, needBias && bias != null);
     }
 
+    // ---------------------------------------------------------------- mixture of experts
+
+    @Override
+    public Tensor moeDispatch(Tensor tokens, Tensor rows, int outRows) {
+        return MoeDispatchKernels.dispatch(tokens, rows, outRows);
+    }
+
+    @Override
+    public Tensor moeCombine(Tensor y, Tensor rows, Tensor weights) {
+        return MoeDispatchKernels.combine(y, rows, weights);
+    }
+
+    @Override
+    public Tensor[] moeCombineBackward(Tensor grad, Tensor y, Tensor rows, Tensor weights, boolean weightGrad) {
+        return MoeDispatchKernels.combineBackward(grad, y, rows, weights, weightGrad);
+    }
+
     // ---------------------------------------------------------------- indexing
 
     @Override

@@ -2,6 +2,7 @@ package dev.eve.models.eve.moe;
 
 import dev.eve.core.autograd.NoGrad;
 import dev.eve.core.nn.Module;
+import dev.eve.core.ops.Moe;
 import dev.eve.core.tensor.Device;
 import dev.eve.core.tensor.Generator;
 import dev.eve.core.tensor.Tensor;
@@ -16,8 +17,15 @@ import java.util.List;
  * The modality-aware MoE layer ({@code MOELayer} of the original): tokens are shifted by a learned
  * vision or text embedding (router and experts both see the shifted token), routed top-1 or top-2
  * over the whole batch in batch-major order, dispatched to their experts by gathering only the
- * assigned rows, and combined by a weighted scatter-add. The original's dense one-hot einsums give
+ * assigned rows, and combined by a weighted sum per token. The original's dense one-hot einsums give
  * the same numbers; this does E small GEMMs over the routed rows instead.
+ *
+ * <p>Routing is decided on the host; the data movement runs on the tokens' device through the backend's
+ * MoE primitives ({@link Moe#dispatch} and {@link Moe#combine}: fused kernels on a GPU, row loops on the
+ * CPU): one dispatch packs every kept assignment into a buffer, expert by expert ({@link ExpertRows}), each
+ * expert runs on its slice of it, and one combine sums each token's weighted expert outputs. The
+ * composition of generic ops that this replaced stays as the reference ({@link DataPath#COMPOSED}); the
+ * tests hold the two equal.
  */
 public final class MoeLayer extends Module {
 
@@ -86,6 +94,19 @@ public final class MoeLayer extends Module {
      * holds fewer vision tokens than the configured image has.
      */
     public Output forward(Tensor x, Mode mode, int visionTokens, int layerIndex, boolean trace) {
+        return forward(x, mode, visionTokens, layerIndex, trace, DataPath.FUSED);
+    }
+
+    /** How the routed tokens reach the experts and come back. */
+    enum DataPath {
+        /** The backend's MoE primitives over a packed buffer (what the model runs). */
+        FUSED,
+        /** The reference: index_select per expert, multiply by the weight, cat, index_add into zeros. */
+        COMPOSED
+    }
+
+    /** {@link #forward(Tensor, Mode, int, int, boolean)} with the data path chosen (tests compare the two). */
+    Output forward(Tensor x, Mode mode, int visionTokens, int layerIndex, boolean trace, DataPath path) {
         int b = x.size(0), t = x.size(1), h = x.size(2);
         Device device = x.device();   // the routing decisions are made on the host; their tensors go back here
         Tensor shifted = shift(x, mode, visionTokens);
@@ -110,7 +131,10 @@ public final class MoeLayer extends Module {
             w2 = g2.div(denom);
         }
 
-        Tensor combined = dispatchAndCombine(tokens, plan, w1, w2);
+        ExpertFn run = (ex, rows) -> experts.get(ex).forward(rows);
+        Tensor combined = path == DataPath.FUSED
+                ? dispatchAndCombine(run, tokens, plan, w1, w2)
+                : composedDispatchAndCombine(run, tokens, plan, w1, w2);
         Tensor out = combined.reshape(b, t, h);
 
         float[] wf1 = w1.detach().toFloatArray(), wf2 = w2 == null ? new float[s] : w2.detach().toFloatArray();
@@ -162,8 +186,35 @@ public final class MoeLayer extends Module {
         return v;
     }
 
-    /** Gathers each expert's rows (in slot order), runs the expert, and scatter-adds the weighted outputs. */
-    private Tensor dispatchAndCombine(Tensor tokens, RoutingPlan plan, Tensor w1, Tensor w2) {
+    /** One expert applied to its rows [n, H] (n >= 1), giving [n, H]. */
+    @FunctionalInterface
+    public interface ExpertFn {
+        Tensor apply(int expert, Tensor rows);
+    }
+
+    /**
+     * Dispatches the kept assignments into one packed buffer (expert e's rows in slot order at
+     * {@code offset(e)}), runs each expert on its slice, and combines each token's weighted outputs
+     * (w1, w2 [S]; w2 null for top-1). Experts with no rows are skipped ({@link ExpertSegments}: one
+     * gradient buffer for all experts' inputs). Public for eve-bench's MoeDispatchBenchmark and the tests.
+     */
+    public static Tensor dispatchAndCombine(ExpertFn experts, Tensor tokens, RoutingPlan plan, Tensor w1, Tensor w2) {
+        ExpertRows packed = ExpertRows.of(plan);
+        if (packed.total() == 0) return tokens.newZeros(tokens.shape()); // every assignment dropped: the layer adds nothing
+        // The map stays on the host: the MoE ops check it there and upload it, with no read-back from the device.
+        Tensor rows = Tensor.of(packed.rows(), plan.topk(), plan.tokens());
+        // Row j of the weights belongs to choice j, like row j of the row map.
+        Tensor weights = w2 == null ? w1.unsqueeze(0) : Tensor.stack(0, w1, w2);
+        Tensor buffer = Moe.dispatch(tokens, rows, packed.total());
+        Tensor y = ExpertSegments.apply(experts, buffer, packed);
+        return Moe.combine(y, rows, weights);
+    }
+
+    /**
+     * The reference path: gathers each expert's rows (in slot order), runs the expert, and scatter-adds the
+     * weighted outputs into zeros. Same numbers as {@link #dispatchAndCombine} (the forward bit for bit).
+     */
+    public static Tensor composedDispatchAndCombine(ExpertFn experts, Tensor tokens, RoutingPlan plan, Tensor w1, Tensor w2) {
         int s = plan.tokens(), e = plan.experts();
         Device device = tokens.device();
         // Row r of the stacked weights: w1 for r < S, w2 for r >= S.
@@ -189,7 +240,7 @@ public final class MoeLayer extends Module {
                     }
             if (count == 0) continue;
             Tensor index = Tensor.of(java.util.Arrays.copyOf(rows, count)).to(device);
-            Tensor y = experts.get(ex).forward(tokens.indexSelect(0, index));
+            Tensor y = experts.apply(ex, tokens.indexSelect(0, index));
             Tensor w = weights.indexSelect(0, Tensor.of(java.util.Arrays.copyOf(weightRows, count)).to(device)).unsqueeze(1);
             outputs.add(y.mul(w));
             System.arraycopy(rows, 0, targets, filled, count);
