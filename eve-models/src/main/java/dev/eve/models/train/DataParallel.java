@@ -2,6 +2,7 @@ package dev.eve.models.train;
 
 import dev.eve.core.autograd.NoGrad;
 import dev.eve.core.dist.ProcessGroup;
+import dev.eve.core.dist.ThreadGroup;
 import dev.eve.core.nn.Module;
 import dev.eve.core.tensor.Device;
 import dev.eve.core.tensor.Generator;
