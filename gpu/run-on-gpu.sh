@@ -7,9 +7,12 @@
 #
 # Everything it writes goes under $OUT (default ./gpu-out):
 #   env.txt                       nvidia-smi, the library folders found, java -version
-#   junit/TEST-*.xml              JUnit reports: dev.eve.cuda.* and EveFixtureTest on the device
+#   junit/TEST-*.xml              JUnit reports: dev.eve.cuda.* and EveFixtureTest on the device; with
+#                                 two GPUs or more they include NcclLocalGroupsGpuTest, the NCCL groups
+#                                 of one process driving every GPU (what eve run --dist all uses)
 #   nccl.log                      NCCL across this machine's GPUs (dev.eve.cuda.dist.NcclSmoke, one
-#                                 process per GPU through gpu/launch-local.sh); not with --device cpu
+#                                 process per GPU through gpu/launch-local.sh: collectives, gradients
+#                                 averaged during backward, bandwidth); not with --device cpu
 #   tests.log, bench.log          the other phases' output
 #   gpu-bench.json, gpu-bench.md  ours next to PyTorch (dev.eve.bench.gpu.GpuReport), + spec and peer log
 # Each phase runs under its own `timeout` (total under 9 minutes); every phase runs even when an
@@ -137,6 +140,7 @@ if [ "$RUN_TESTS" = 1 ] && [ -n "$JAVA" ]; then
 fi
 
 # ------------------------------------------------------------------ NCCL, one process per GPU
+# (the in-process groups, one process for every GPU, are NcclLocalGroupsGpuTest in the tests phase)
 if [ "$DEVICE" != cpu ] && [ -n "$JAVA" ]; then
   NGPU=1
   if command -v nvidia-smi > /dev/null; then

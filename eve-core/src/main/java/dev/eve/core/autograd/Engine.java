@@ -5,9 +5,12 @@ import dev.eve.core.tensor.Tensor;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /** Reverse-mode differentiation: walks the graph of a tensor in reverse topological order. */
 public final class Engine {
@@ -17,7 +20,8 @@ public final class Engine {
     /**
      * Accumulates d(root)/d(leaf) * grad into every leaf's {@code grad}. {@code grad} may be null only
      * for a single-element root (then it is 1). Unless {@code retainGraph}, the saved tensors of the
-     * graph are freed afterwards.
+     * graph are freed afterwards. Each leaf's gradient-ready hooks run once, when its gradient for
+     * this backward is complete (see {@link GradReadiness}); how gradients accumulate is unchanged.
      */
     public static void backward(Tensor root, Tensor grad, boolean retainGraph) {
         if (!root.requiresGrad())
@@ -31,18 +35,34 @@ public final class Engine {
             throw new IllegalArgumentException("gradient shape " + Shapes.format(grad.shape())
                     + " does not match output shape " + Shapes.format(root.shape()));
         }
+        GradReadiness outer = GradReadiness.active();
+        boolean nested = outer != null;   // a checkpointed block's re-run inside another backward
+        GradReadiness readiness = nested ? outer : GradReadiness.begin();
         try (NoGrad ignored = NoGrad.enter()) {
             Node rootNode = root.gradFn();
             if (rootNode == null) {
+                readiness.accumulating(root);
                 root.accumulateGrad(grad.detach());
-                return;
+                readiness.complete(root, nested);
+            } else {
+                walk(rootNode, grad, retainGraph, readiness, nested);
             }
-            List<Node> order = topologicalOrder(rootNode);
-            Map<Node, Tensor> pending = new IdentityHashMap<>();
-            pending.put(rootNode, grad);
-            for (Node node : order) {
-                Tensor g = pending.remove(node);
-                if (g == null) continue; // no gradient reached this node
+            if (!nested) readiness.finish();
+        } finally {
+            if (!nested) readiness.end();
+        }
+    }
+
+    private static void walk(Node rootNode, Tensor grad, boolean retainGraph, GradReadiness readiness, boolean nested) {
+        List<Node> order = topologicalOrder(rootNode);
+        Map<Integer, List<Tensor>> lastUses = lastUsesOfHookedLeaves(order);
+        Set<Tensor> reached = Collections.newSetFromMap(new IdentityHashMap<>());
+        Map<Node, Tensor> pending = new IdentityHashMap<>();
+        pending.put(rootNode, grad);
+        for (int n = 0; n < order.size(); n++) {
+            Node node = order.get(n);
+            Tensor g = pending.remove(node);
+            if (g != null) { // else no gradient reached this node
                 if (node.isReleased())
                     throw new IllegalStateException("backward through " + node.name()
                             + " a second time: its saved tensors were freed by the first backward;"
@@ -58,7 +78,9 @@ public final class Engine {
                                 + Shapes.format(gi.shape()) + " for input " + i + " of shape " + Shapes.format(input.shape()));
                     Node producer = input.gradFn();
                     if (producer == null) {
+                        readiness.accumulating(input);
                         input.accumulateGrad(gi);
+                        if (input.hasGradReadyHooks()) reached.add(input);
                     } else {
                         Tensor previous = pending.get(producer);
                         pending.put(producer, previous == null ? gi : previous.add(gi));
@@ -66,7 +88,28 @@ public final class Engine {
                 }
                 if (!retainGraph) node.release();
             }
+            List<Tensor> done = lastUses.get(n);
+            if (done != null) for (Tensor leaf : done) if (reached.contains(leaf)) readiness.complete(leaf, nested);
         }
+    }
+
+    /**
+     * For each position of {@code order}, the leaves with gradient-ready hooks whose last consumer it
+     * is: after that node, no more gradient can reach them in this graph.
+     */
+    private static Map<Integer, List<Tensor>> lastUsesOfHookedLeaves(List<Node> order) {
+        Map<Tensor, Integer> last = new IdentityHashMap<>();
+        for (int n = 0; n < order.size(); n++) {
+            Node node = order.get(n);
+            for (int i = 0; i < node.inputCount(); i++) {
+                Tensor input = node.input(i);
+                if (input != null && input.gradFn() == null && input.hasGradReadyHooks()) last.put(input, n);
+            }
+        }
+        Map<Integer, List<Tensor>> byPosition = new HashMap<>();
+        for (Map.Entry<Tensor, Integer> e : last.entrySet())
+            byPosition.computeIfAbsent(e.getValue(), k -> new ArrayList<>()).add(e.getKey());
+        return byPosition;
     }
 
     /** Nodes reachable from {@code root}, each after every node that consumes its output. */

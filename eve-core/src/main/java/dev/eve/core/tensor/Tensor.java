@@ -45,6 +45,7 @@ public final class Tensor {
     private Tensor grad;
     private Node gradFn;
     private List<Consumer<Tensor>> gradHooks;
+    private List<Consumer<Tensor>> gradReadyHooks;
 
     private Tensor(Storage storage, int[] shape, int[] strides, int offset) {
         this.storage = storage;
@@ -438,6 +439,32 @@ public final class Tensor {
     public void registerGradHook(Consumer<Tensor> hook) {
         if (gradHooks == null) gradHooks = new ArrayList<>();
         gradHooks.add(hook);
+    }
+
+    /**
+     * Calls {@code hook} with this leaf once per backward, when its gradient for that backward is
+     * complete (every path of the graph has been accumulated into {@link #grad()}): PyTorch's
+     * {@code register_post_accumulate_grad_hook}. A leaf that receives no gradient in a backward is
+     * not called. Data-parallel training uses it to send gradients while backward goes on.
+     * Returns a handle that removes the hook.
+     */
+    public dev.eve.core.autograd.HookHandle registerGradReadyHook(Consumer<Tensor> hook) {
+        if (gradReadyHooks == null) gradReadyHooks = new ArrayList<>();
+        gradReadyHooks.add(hook);
+        return () -> {
+            if (gradReadyHooks != null) gradReadyHooks.remove(hook);
+        };
+    }
+
+    /** Whether {@link #registerGradReadyHook} hooks are registered (the engine tracks only those leaves closely). */
+    public boolean hasGradReadyHooks() {
+        return gradReadyHooks != null && !gradReadyHooks.isEmpty();
+    }
+
+    /** Runs the gradient-ready hooks (called by the engine, once per backward). */
+    public void runGradReadyHooks() {
+        if (gradReadyHooks == null) return;
+        for (Consumer<Tensor> hook : List.copyOf(gradReadyHooks)) hook.accept(this);
     }
 
     /**

@@ -7,6 +7,8 @@ import dev.eve.core.tensor.Device;
 import dev.eve.core.tensor.Tensor;
 import dev.eve.cuda.CudaStorage;
 import dev.eve.cuda.runtime.CudaDevice;
+import dev.eve.cuda.runtime.CudaEvent;
+import dev.eve.cuda.runtime.CudaStream;
 import dev.eve.cuda.runtime.DevicePtr;
 import org.bytedeco.cuda.cudart.CUstream_st;
 import org.bytedeco.cuda.nccl.ncclComm;
@@ -14,33 +16,42 @@ import org.bytedeco.cuda.nccl.ncclUniqueId;
 import org.bytedeco.javacpp.Loader;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 
 import static org.bytedeco.cuda.global.nccl.*;
 
 /**
- * An NCCL communicator over the processes of a torchrun-style job (one GPU each), bootstrapped by
- * {@link Rendezvous}. Collectives are enqueued on the device's EVE stream, so they are ordered after
- * the kernels that produced their inputs and before those that read their outputs, without host
- * synchronisation; {@link #barrier()} is the one call that waits on the host.
+ * One member of an NCCL communicator: a GPU of a torchrun-style job, either one process per GPU
+ * ({@link #init}, bootstrapped by {@link Rendezvous}) or one process driving every GPU of its machine
+ * ({@link #initLocal}, what {@link NcclGroupProvider} makes for data-parallel replicas). Synchronous
+ * collectives are enqueued on the device's EVE stream, so they are ordered after the kernels that
+ * produced their inputs and before those that read their outputs, without host synchronisation;
+ * {@link #barrier()} is the one call that waits on the host.
  *
- * <p>Gradients: {@link #allReduceGradients} packs the gradients of a {@link BucketPlan} into flat
- * buffers, all-reduces each bucket and unpacks them. It runs after backward: overlapping it with
- * backward (DDP's hooks) needs a per-parameter "gradient ready" hook in eve-core's autograd engine.
+ * <p>{@link #allReduceAsync} is the overlap of gradient all-reduce with backward: the collective runs
+ * on a communication stream of its own, which first waits for an event recorded on the compute stream
+ * (the gradient copy into the bucket is done), so backward's next kernels proceed in parallel; the
+ * handle's {@link Work#await()} makes the compute stream wait for the communication stream, without
+ * blocking the host.
  */
-public final class NcclGroup implements ProcessGroup, AutoCloseable {
+public final class NcclGroup implements ProcessGroup {
 
     /** NCCL_UNIQUE_ID_BYTES. */
     static final int UNIQUE_ID_BYTES = 128;
 
-    private final DistEnv env;
+    private final int rank, worldSize;
+    private final String where;
     private final CudaDevice device;
     private final Device eveDevice;
     private final ncclComm comm;
+    private CudaStream commStream;
     private volatile boolean closed;
 
-    private NcclGroup(DistEnv env, CudaDevice device, ncclComm comm) {
-        this.env = env;
+    private NcclGroup(int rank, int worldSize, String where, CudaDevice device, ncclComm comm) {
+        this.rank = rank;
+        this.worldSize = worldSize;
+        this.where = where;
         this.device = device;
         this.eveDevice = Device.cuda(device.index());
         this.comm = comm;
@@ -57,15 +68,49 @@ public final class NcclGroup implements ProcessGroup, AutoCloseable {
         loadNccl();
         byte[] id = Rendezvous.exchange(env, NcclGroup::newUniqueId, timeout);
         if (id.length != UNIQUE_ID_BYTES) throw new DistConfigException("the NCCL unique id from rank 0 has " + id.length + " bytes, not " + UNIQUE_ID_BYTES);
-        ncclUniqueId uid = new ncclUniqueId();
-        uid.internal().put(id, 0, id.length);
         device.makeCurrent();
         ncclComm comm = new ncclComm();
-        check(ncclCommInitRank(comm, env.worldSize(), uid, env.rank()), "ncclCommInitRank(" + env + ")", null);
-        return new NcclGroup(env, device, comm);
+        check(ncclCommInitRank(comm, env.worldSize(), uniqueId(id), env.rank()), "ncclCommInitRank(" + env + ")", null);
+        return new NcclGroup(env.rank(), env.worldSize(), env.toString(), device, comm);
     }
 
-    private static void loadNccl() {
+    /**
+     * One communicator member per GPU of this process ({@code gpus}, in local order), all created by
+     * this thread in one NCCL group call (the way one thread initialises several devices), with the
+     * ranks of {@code layout}; {@code id} is the communicator's unique id, shared by every node.
+     */
+    public static List<NcclGroup> initLocal(List<Integer> gpus, NodeLayout layout, byte[] id) {
+        if (gpus.size() != layout.localGpus())
+            throw new IllegalArgumentException(gpus.size() + " GPUs for a layout of " + layout.localGpus());
+        loadNccl();
+        List<CudaDevice> devices = new ArrayList<>();
+        for (int g : gpus) devices.add(CudaDevice.current(g));
+        ncclUniqueId uid = uniqueId(id);
+        ncclComm[] comms = new ncclComm[devices.size()];
+        check(ncclGroupStart(), "ncclGroupStart", null);
+        try {
+            for (int i = 0; i < devices.size(); i++) {
+                devices.get(i).makeCurrent();
+                comms[i] = new ncclComm();
+                check(ncclCommInitRank(comms[i], layout.worldSize(), uid, layout.globalRank(i)),
+                        "ncclCommInitRank(cuda:" + gpus.get(i) + ", rank " + layout.globalRank(i) + " of " + layout.worldSize() + ")", null);
+            }
+        } finally {
+            check(ncclGroupEnd(), "ncclGroupEnd (initialising " + layout + ")", null);
+        }
+        List<NcclGroup> out = new ArrayList<>();
+        for (int i = 0; i < devices.size(); i++)
+            out.add(new NcclGroup(layout.globalRank(i), layout.worldSize(), layout + ", cuda:" + gpus.get(i), devices.get(i), comms[i]));
+        return out;
+    }
+
+    private static ncclUniqueId uniqueId(byte[] id) {
+        ncclUniqueId uid = new ncclUniqueId();
+        uid.internal().put(id, 0, id.length);
+        return uid;
+    }
+
+    static void loadNccl() {
         try {
             Loader.load(org.bytedeco.cuda.global.nccl.class);
         } catch (UnsatisfiedLinkError e) {
@@ -74,7 +119,7 @@ public final class NcclGroup implements ProcessGroup, AutoCloseable {
         }
     }
 
-    private static byte[] newUniqueId() {
+    static byte[] newUniqueId() {
         ncclUniqueId uid = new ncclUniqueId();
         check(ncclGetUniqueId(uid), "ncclGetUniqueId", null);
         byte[] b = new byte[UNIQUE_ID_BYTES];
@@ -91,40 +136,97 @@ public final class NcclGroup implements ProcessGroup, AutoCloseable {
         return code >= 10000 ? (code / 10000) + "." + (code / 100 % 100) + "." + (code % 100) : (code / 1000) + "." + (code / 100 % 10) + "." + (code % 100);
     }
 
-    public DistEnv env() {
-        return env;
-    }
-
     @Override
     public int rank() {
-        return env.rank();
+        return rank;
     }
 
     @Override
     public int worldSize() {
-        return env.worldSize();
+        return worldSize;
+    }
+
+    /** The GPU of this member. */
+    public Device device() {
+        return eveDevice;
     }
 
     @Override
     public void allReduce(Tensor t, boolean mean) {
         long ptr = address(t, "allReduce");
-        check(ncclAllReduce(DevicePtr.of(ptr), DevicePtr.of(ptr), t.numel(), ncclType(t.dtype()), mean ? ncclAvg : ncclSum, comm, stream()),
+        CUstream_st stream = stream();
+        check(ncclAllReduce(DevicePtr.of(ptr), DevicePtr.of(ptr), t.numel(), ncclType(t.dtype()), mean ? ncclAvg : ncclSum, comm, stream),
                 "ncclAllReduce", comm);
+    }
+
+    @Override
+    public Work allReduceAsync(Tensor t, boolean mean) {
+        long ptr = address(t, "allReduceAsync");
+        CudaStream compute = device.stream();
+        CudaStream side = commStream();
+        // The communication stream starts after what the compute stream has queued (the copy into t).
+        try (CudaEvent produced = CudaEvent.create(false)) {
+            side.waitEvent(produced.record(compute));
+        }
+        check(ncclAllReduce(DevicePtr.of(ptr), DevicePtr.of(ptr), t.numel(), ncclType(t.dtype()), mean ? ncclAvg : ncclSum, comm, side.handle()),
+                "ncclAllReduce", comm);
+        CudaEvent done = CudaEvent.create(false).record(side);
+        return new Work() {
+            private boolean awaited;
+
+            @Override
+            public synchronized void await() {
+                if (awaited) return;
+                awaited = true;
+                device.makeCurrent();
+                compute.waitEvent(done);
+                done.close();
+            }
+        };
     }
 
     @Override
     public Tensor allGather(Tensor t) {
         Tensor src = t.isContiguous() ? t : t.contiguous();
-        int[] shape = src.shape().clone();
-        if (shape.length == 0) shape = new int[] {1};
-        else shape[0] *= worldSize();
-        Tensor out = Tensor.zeros(eveDevice, src.dtype(), shape);
-        check(ncclAllGather(DevicePtr.of(address(src, "allGather")), DevicePtr.of(address(out, "allGather")), src.numel(), ncclType(src.dtype()),
+        if (src.dim() == 0) src = src.reshape(1);
+        long[] rows = gatherRowCounts(src.size(0));
+        long most = 0;
+        boolean equal = true;
+        for (long r : rows) {
+            most = Math.max(most, r);
+            equal &= r == rows[0];
+        }
+        // NCCL gathers equal blocks: shorter members pad to the longest, and the padding is cut out after.
+        Tensor block = src;
+        if (!equal && src.size(0) < most) {
+            int[] padded = src.shape().clone();
+            padded[0] = (int) most;
+            block = Tensor.zeros(eveDevice, src.dtype(), padded);
+            try (var ignored = NoGrad.enter()) {
+                block.slice(0, 0, src.size(0)).assign(src);
+            }
+        }
+        int[] shape = block.shape().clone();
+        shape[0] *= worldSize();
+        Tensor out = Tensor.zeros(eveDevice, block.dtype(), shape);
+        check(ncclAllGather(DevicePtr.of(address(block, "allGather")), DevicePtr.of(address(out, "allGather")), block.numel(), ncclType(block.dtype()),
                 comm, stream()), "ncclAllGather", comm);
-        return out;
+        if (equal) return out;
+        List<Tensor> parts = new ArrayList<>();
+        for (int r = 0; r < worldSize(); r++) parts.add(out.slice(0, (int) (r * most), (int) (r * most + rows[r])));
+        return Tensor.cat(0, parts);
     }
 
-    /** Replaces {@code t} (contiguous) on every rank by rank {@code root}'s. */
+    /** Every member's row count (one small gather, read on the host: the shapes must be known). */
+    private long[] gatherRowCounts(int rows) {
+        Tensor mine = Tensor.of(new long[] {rows}).to(eveDevice);
+        Tensor all = Tensor.zeros(eveDevice, DType.I64, worldSize());
+        check(ncclAllGather(DevicePtr.of(address(mine, "allGather")), DevicePtr.of(address(all, "allGather")), 1, ncclInt64, comm, stream()),
+                "ncclAllGather (row counts)", comm);
+        return all.toLongArray();
+    }
+
+    @Override
     public void broadcast(Tensor t, int root) {
         if (root < 0 || root >= worldSize()) throw new IllegalArgumentException("broadcast root " + root + " outside a world of " + worldSize());
         long ptr = address(t, "broadcast");
@@ -151,46 +253,40 @@ public final class NcclGroup implements ProcessGroup, AutoCloseable {
         device.stream().synchronize();
     }
 
-    /**
-     * All-reduces the gradients of {@code params} bucket by bucket as {@code plan} (made from the same
-     * list) groups them; a missing gradient counts as zeros and is set to the reduced one.
-     */
-    public void allReduceGradients(List<Tensor> params, BucketPlan plan, boolean mean) {
-        try (var ignored = NoGrad.enter()) {
-            for (BucketPlan.Bucket b : plan.buckets()) {
-                Tensor flat = Tensor.zeros(eveDevice, b.dtype(), Math.toIntExact(b.numel()));
-                for (BucketPlan.Slot s : b.slots()) {
-                    Tensor g = params.get(s.param()).grad();
-                    if (g != null) flat.slice(0, (int) s.offset(), (int) (s.offset() + s.numel())).assign(g.reshape(Math.toIntExact(s.numel())));
-                }
-                allReduce(flat, mean);
-                for (BucketPlan.Slot s : b.slots()) {
-                    Tensor p = params.get(s.param());
-                    Tensor reduced = flat.slice(0, (int) s.offset(), (int) (s.offset() + s.numel())).reshape(p.shape());
-                    if (p.grad() == null) p.setGrad(reduced.copy());
-                    else p.grad().assign(reduced);
-                }
-            }
-        }
-    }
-
-    /** A plan for the given parameters (DDP's default bucket sizes). */
-    public static BucketPlan plan(List<Tensor> params) {
-        return BucketPlan.plan(params.stream().map(p -> new BucketPlan.Param(p.numel(), p.dtype())).toList());
-    }
-
     @Override
-    public void close() {
+    public synchronized void close() {
         if (closed) return;
         closed = true;
         device.makeCurrent();
+        if (commStream != null) {
+            commStream.synchronize();
+            commStream.close();
+        }
         ncclCommDestroy(comm);
     }
 
+    /**
+     * The compute stream, for a synchronous collective: made to wait for the asynchronous ones started
+     * before it, so that this member's collectives run in the order they were called.
+     */
     private CUstream_st stream() {
-        if (closed) throw new IllegalStateException("NCCL communicator of " + env + " is closed");
+        if (closed) throw new IllegalStateException("NCCL communicator of " + where + " is closed");
         device.makeCurrent();
-        return device.stream().handle();
+        CudaStream compute = device.stream();
+        CudaStream side = commStream;
+        if (side != null) {
+            try (CudaEvent before = CudaEvent.create(false)) {
+                compute.waitEvent(before.record(side));
+            }
+        }
+        return compute.handle();
+    }
+
+    private synchronized CudaStream commStream() {
+        if (closed) throw new IllegalStateException("NCCL communicator of " + where + " is closed");
+        device.makeCurrent();
+        if (commStream == null) commStream = CudaStream.create(device);
+        return commStream;
     }
 
     private long address(Tensor t, String op) {

@@ -1,5 +1,6 @@
 package dev.eve.cuda.dist;
 
+import dev.eve.core.dist.GradientReducer;
 import dev.eve.core.tensor.DType;
 import dev.eve.core.tensor.Device;
 import dev.eve.core.tensor.Tensor;
@@ -11,7 +12,8 @@ import java.util.Locale;
 /**
  * A multi-GPU check of {@link NcclGroup}, one process per GPU, started the torchrun way (RANK,
  * WORLD_SIZE, LOCAL_RANK, MASTER_ADDR, MASTER_PORT; gpu/launch-local.sh does it for one machine):
- * all-reduce (sum and mean), all-gather, broadcast and the bucketed gradient average are checked
+ * all-reduce (sum and mean), all-gather (equal and unequal row counts), broadcast and the gradient
+ * average overlapped with backward ({@link GradientReducer}) are checked
  * against their known results, then a 256 MiB f32 all-reduce is timed (algorithm and bus bandwidth as
  * nccl-tests define them). Rank 0 prints one JSON line; the exit status is 0 only if every check passed.
  * <pre>gpu/launch-local.sh 8 java -cp ... dev.eve.cuda.dist.NcclSmoke</pre>
@@ -55,11 +57,24 @@ public final class NcclSmoke {
             failures += check(b, 0, "broadcast", notes);
 
             Tensor p1 = Tensor.zeros(cuda, DType.F32, 5).requiresGrad(true), p2 = Tensor.zeros(cuda, DType.F32, 2, 2).requiresGrad(true);
-            p1.add(r).mul(p1).sum().backward(); // grad = p1 * 2 + r = r
-            p2.mul((double) r).sum().backward(); // grad = r
-            g.allReduceGradients(List.of(p1, p2), NcclGroup.plan(List.of(p1, p2)), true);
+            try (GradientReducer reducer = new GradientReducer(List.of(p1, p2), g, 1, 1)) {   // one bucket each: two overlapped all-reduces
+                reducer.prepare();
+                p1.add(r).mul(p1).sum().add(p2.mul((double) r).sum()).backward(); // both gradients = r
+                reducer.finish();
+            }
             failures += check(p1.grad(), (n - 1) / 2.0, "bucketed gradients", notes);
             failures += check(p2.grad(), (n - 1) / 2.0, "bucketed gradients", notes);
+
+            Tensor rows = g.allGather(Tensor.full(cuda, DType.F32, r, r + 1, 2));   // rank r sends r + 1 rows of r
+            float[] flat = rows.toFloatArray();
+            int at = 0;
+            boolean ragged = flat.length == n * (n + 1);
+            for (int q = 0; q < n && ragged; q++)
+                for (int i = 0; i < 2 * (q + 1); i++) ragged &= flat[at++] == q;
+            if (!ragged) {
+                failures++;
+                notes.append("allGather of unequal row counts: got ").append(flat.length).append(" values; ");
+            }
 
             // Bandwidth: 64 Mi floats, nccl-tests' definitions (busbw = algbw * 2 (n - 1) / n).
             Tensor big = Tensor.zeros(cuda, DType.F32, 64 << 20);

@@ -3,15 +3,19 @@
  *
  * <ul>
  *   <li>{@link dev.eve.cuda.dist.DistEnv}: MASTER_ADDR, MASTER_PORT, RANK, WORLD_SIZE (and LOCAL_RANK,
- *       the GPU of this process) from the environment, with one-line errors;</li>
- *   <li>{@link dev.eve.cuda.dist.Rendezvous}: rank 0 serves the NCCL unique id over a TCP socket at
- *       MASTER_ADDR:MASTER_PORT, every other rank fetches it (plain Java, testable without a GPU);</li>
- *   <li>{@link dev.eve.cuda.dist.BucketPlan}: gradients grouped, in the order backward produces them,
- *       into flat buckets of a bounded size (PyTorch DDP's 1 MiB first bucket, 25 MiB after);</li>
- *   <li>{@link dev.eve.cuda.dist.NcclGroup}: the communicator, all-reduce (sum or average), all-gather,
- *       barrier and the bucketed all-reduce of a model's gradients; it implements eve-core's
- *       {@link dev.eve.core.dist.ProcessGroup}, the collectives interface that eve-models' task losses
- *       and differentiable collectives take.</li>
+ *       the GPU of a one-process-per-GPU job) from the environment, with one-line errors;</li>
+ *   <li>{@link dev.eve.cuda.dist.NodeLayout}: the NCCL ranks when one process drives all GPUs of its
+ *       machine (node n's GPU i is rank n * gpus + i);</li>
+ *   <li>{@link dev.eve.cuda.dist.Rendezvous}: rank 0 serves the NCCL unique id(s) over a TCP socket at
+ *       MASTER_ADDR:MASTER_PORT, every other rank fetches them (plain Java, testable without a GPU);</li>
+ *   <li>{@link dev.eve.cuda.dist.NcclGroup}: a communicator member; all-reduce (sum or average, and
+ *       asynchronously on a communication stream, for gradients overlapped with backward), all-gather
+ *       (of unequal row counts too), broadcast and barrier; it implements eve-core's
+ *       {@link dev.eve.core.dist.ProcessGroup}, so eve-core's
+ *       {@link dev.eve.core.dist.GradientReducer} runs on it;</li>
+ *   <li>{@link dev.eve.cuda.dist.NcclGroupProvider}: the groups of data-parallel replicas on this
+ *       process's GPUs (and other machines' in a multi-node job), found by eve-models through
+ *       {@link dev.eve.core.dist.ProcessGroupProvider}.</li>
  * </ul>
  */
 package dev.eve.cuda.dist;

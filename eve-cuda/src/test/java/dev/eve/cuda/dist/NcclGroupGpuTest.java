@@ -1,5 +1,6 @@
 package dev.eve.cuda.dist;
 
+import dev.eve.core.dist.GradientReducer;
 import dev.eve.core.tensor.Device;
 import dev.eve.core.tensor.Tensor;
 import dev.eve.cuda.runtime.CudaRuntime;
@@ -43,8 +44,11 @@ class NcclGroupGpuTest {
             assertArrayEquals(new float[] {1, 2, 3, 4}, t.toFloatArray());
 
             Tensor a = Tensor.of(new float[] {1, 2, 3}, 3).to(cuda).requiresGrad(true), b = Tensor.of(new float[] {5}, 1).to(cuda).requiresGrad(true);
-            a.mul(2).sum().add(b.mul(3).sum()).backward();
-            g.allReduceGradients(List.of(a, b), NcclGroup.plan(List.of(a, b)), true);
+            try (GradientReducer reducer = new GradientReducer(List.of(a, b), g, 1, 1)) {
+                reducer.prepare();
+                a.mul(2).sum().add(b.mul(3).sum()).backward();
+                reducer.finish();
+            }
             assertArrayEquals(new float[] {2, 2, 2}, a.grad().toFloatArray());
             assertArrayEquals(new float[] {3}, b.grad().toFloatArray());
             System.out.println("NCCL " + NcclGroup.ncclVersion() + " on " + cuda);

@@ -9,6 +9,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -25,11 +26,17 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--task", required = true, description = "itr_coco, itr_flickr, vqa, nlvr or pretrain.")
     String task;
 
-    @Option(names = "--dist", defaultValue = "all", description = "Devices: all, cpu, or cpu:N for N data-parallel replicas (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--dist", defaultValue = "all",
+            description = "Data-parallel replicas: all (every GPU when the CUDA backend, eve-cuda, finds one; else one CPU replica), "
+                    + "cpu, cpu:N (N replicas as CPU threads), cuda (every GPU) or cuda:N (the first N GPUs), one replica per GPU, "
+                    + "gradients averaged with NCCL during backward. Several machines: start one process per machine with torchrun's "
+                    + "MASTER_ADDR, MASTER_PORT, RANK (the machine) and WORLD_SIZE (the machines); each uses its GPUs as --dist says "
+                    + "(default: ${DEFAULT-VALUE}).")
     String dist;
 
-    @Option(names = "--device", defaultValue = "cpu",
-            description = "Where the model runs: cpu, cuda or cuda:N (the CUDA backend, eve-cuda, on the class path) (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--device",
+            description = "One replica on this device: cpu, cuda or cuda:N (the N-th GPU). It replaces --dist all; use --dist for "
+                    + "several replicas (default: as --dist says).")
     String device;
 
     @Option(names = "--config", required = true, description = "Task YAML in the original format (paths relative to it).")
@@ -111,26 +118,30 @@ final class RunCommand implements Callable<Integer> {
         if (epochs != null && epochs < 1) throw bad("--epochs must be >= 1, got " + epochs);
         if (checkpointEvery < 0) throw bad("--checkpoint-every must be >= 0, got " + checkpointEvery);
         if (stopAfterEpochs < 0) throw bad("--stop-after-epochs must be >= 0, got " + stopAfterEpochs);
-        int replicas;
-        Device where;
+        List<Device> devices;
         try {
             if (augmentation != null) dev.eve.models.data.image.ImageTransforms.Augmentation.parse(augmentation);
-            replicas = replicas(dist);
         } catch (IllegalArgumentException e) {
             throw bad(e.getMessage());
         }
         try {
-            where = Device.parse(device);
+            if (device != null) Device.parse(device);
         } catch (IllegalArgumentException e) {
             throw bad("--device: " + e.getMessage());
         }
+        try {
+            devices = ReplicaDevices.parse(dist, device, thisMachine());
+        } catch (IllegalArgumentException e) {
+            throw bad(e.getMessage());
+        }
         // Before anything slow: a missing backend, driver or GPU fails here, in one line naming what was looked for.
-        Backends.of(where);
+        for (Device d : devices) Backends.of(d);
+        int replicas = devices.size();
         checkOutputDir(outputDir, "--output_dir");
         var options = new TaskRunner.Options(t, config, checkpoint, outputDir, outputHdfs, augmentation, bs, lr, lrMult, kTest,
                 vlmoConfig, evaluate, biattn, epochs, seed, resume, replicas, !noRecipe,
                 skipNonFinite ? Trainer.NonFinite.SKIP : Trainer.NonFinite.STOP, checkpointEvery, stopAfterEpochs);
-        Map<String, Object> result = TaskRunner.run(options, where);
+        Map<String, Object> result = TaskRunner.run(options, devices);
         System.out.println(new ObjectMapper().writeValueAsString(result));
         return 0;
     }
@@ -151,20 +162,15 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
-    /** all / cpu -> 1 replica (the CPU backend already uses every core); cpu:N -> N thread replicas. */
-    static int replicas(String dist) {
-        String d = dist.trim().toLowerCase(Locale.ROOT);
-        if (d.equals("all") || d.equals("cpu") || d.equals("1")) return 1;
-        if (d.startsWith("cpu:")) {
-            try {
-                int n = Integer.parseInt(d.substring(4));
-                if (n >= 1) return n;
-            } catch (NumberFormatException e) {
-                // fall through
-            }
+    /** This machine's backends and devices, and the machines of a torchrun-style job (WORLD_SIZE). */
+    static ReplicaDevices.Machine thisMachine() {
+        String world = System.getenv("WORLD_SIZE");
+        int machines;
+        try {
+            machines = world == null || world.isBlank() ? 1 : Integer.parseInt(world.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("WORLD_SIZE must be an integer, got '" + world.trim() + "'");
         }
-        if (d.startsWith("cuda") || d.startsWith("gpu"))
-            throw new IllegalArgumentException("--dist " + dist + ": no CUDA backend on the class path (add eve-cuda)");
-        throw new IllegalArgumentException("--dist must be all, cpu or cpu:N, got '" + dist + "'");
+        return new ReplicaDevices.Machine(t -> Backends.deviceTypes().contains(t), Backends::deviceCount, machines);
     }
 }

@@ -71,8 +71,19 @@ public final class TaskRunner {
      * returns the evaluation (with --evaluate) or the training summary.
      */
     public static Map<String, Object> run(Options o, Device device) throws IOException {
+        return run(o, java.util.Collections.nCopies(o.replicas(), device));
+    }
+
+    /**
+     * Runs the task with data-parallel replica r on {@code devices.get(r)} (the model on the first;
+     * one device per replica, see {@link Trainer}); returns the evaluation or the training summary.
+     */
+    public static Map<String, Object> run(Options o, List<Device> devices) throws IOException {
+        if (devices.size() != o.replicas())
+            throw new IllegalArgumentException(devices.size() + " replica devices for " + o.replicas() + " replicas");
+        Device device = devices.get(0);
         Task task = Task.parse(o.task().startsWith("itr") ? "retrieval" : o.task());
-        if (task == Task.PRETRAIN) return pretrain(o, device);
+        if (task == Task.PRETRAIN) return pretrain(o, devices);
         Recipe recipe = Recipe.of(o.task());
         TaskConfig cfg = TaskConfig.load(o.config());
         if (o.vlmoConfig() != null) cfg = cfg.with("vlmo_config", o.vlmoConfig());
@@ -109,7 +120,7 @@ public final class TaskRunner {
         Path out = o.outputDir();
         try (TaskImages images = new TaskImages(res)) {
             return o.evaluate() ? evaluate(task, o, cfg, net, tokenizer, images, answers, recipe)
-                    : train(task, o, cfg, model, net, tokenizer, images, answers, recipe, seed, fresh, out);
+                    : train(task, o, cfg, model, net, tokenizer, images, answers, recipe, seed, fresh, out, devices);
         }
     }
 
@@ -167,12 +178,12 @@ public final class TaskRunner {
 
     private static Map<String, Object> train(Task task, Options o, TaskConfig cfg, EveConfig model, Module net, Tokenizer tok,
                                              TaskImages images, VqaData.AnswerList answers, Recipe recipe, long seed,
-                                             Set<String> fresh, Path out) throws IOException {
+                                             Set<String> fresh, Path out, List<Device> devices) throws IOException {
         TaskConfig opt = cfg.section("optimizer"), sched = cfg.section("schedular"), acc = cfg.section("accelerator");
         double lr = o.lr() != null ? o.lr() : (o.useRecipe() ? recipe.lr(model.hiddenSize()) : opt.number("lr", 3e-5));
         double lrMult = o.lrMult() != null ? o.lrMult() : (o.useRecipe() ? recipe.lrMult() : opt.number("lr_mult", 1));
         int batch = o.bs() != null ? o.bs() : (o.useRecipe() ? recipe.batch()
-                : cfg.integer("batch_size_train", cfg.integer("batch_size", 32)) * o.replicas());
+                : cfg.integer("batch_size_train", cfg.integer("batch_size", 32)) * jobReplicas(devices));
         String aug = o.augmentation() != null ? o.augmentation() : (o.useRecipe() ? recipe.augmentation() : cfg.string("augmentation", null));
         int epochs = o.epochs() != null ? o.epochs() : sched.integer("epochs", 10);
         Trainer.Settings s = new Trainer.Settings(epochs, batch, o.replicas(), lr, lrMult, opt.number("weight_decay", 0.01),
@@ -190,7 +201,7 @@ public final class TaskRunner {
                         RetrievalData.eval(cfg.paths("test_file").get(0), cfg.path("image_root")), textLength, gate,
                         new RetrievalTask.EvalSettings(cfg.integer("batch_size_test", 32), cfg.integer("batch_size_test_text", 128),
                                 kTest(o, cfg, recipe), cfg.bool("rerank", false)), epochs, out);
-                return new Trainer<>((RetrievalModel) net, () -> new RetrievalModel(replicaConfig, null), t, s, fresh).fit();
+                return new Trainer<>((RetrievalModel) net, () -> new RetrievalModel(replicaConfig, null), t, s, fresh, devices).fit();
             }
             case VQA -> {
                 List<VqaData.Question> train = VqaData.train(cfg.paths("train_file"), cfg.path("vqa_root"), cfg.path("vg_root"), cfg.dir(), answers);
@@ -199,14 +210,14 @@ public final class TaskRunner {
                 if (cfg.has("test_answers")) refs.putAll(VqaData.referenceAnswers(cfg.paths("test_answers")));
                 VqaTask t = new VqaTask(tok, images, ImageTransforms.vqaTrain(ImageTransforms.Augmentation.parse(aug), res), train, test,
                         refs, answers, textLength, model.vqaVocab(), cfg.integer("batch_size_test", 32), gate, out);
-                return new Trainer<>((VqaModel) net, () -> new VqaModel(replicaConfig, null), t, s, fresh).fit();
+                return new Trainer<>((VqaModel) net, () -> new VqaModel(replicaConfig, null), t, s, fresh, devices).fit();
             }
             default -> {
                 List<NlvrData.Example> train = NlvrData.read(cfg.paths("train_file"), cfg.path("image_root"));
                 List<NlvrData.Example> test = NlvrData.read(cfg.paths("test_file"), cfg.path("image_root"));
                 NlvrTask t = new NlvrTask(tok, images, ImageTransforms.train(ImageTransforms.Augmentation.parse(aug), res), train, test,
                         cfg.integer("batch_size", cfg.integer("batch_size_test", 16)), gate, out);
-                return new Trainer<>((NlvrModel) net, () -> new NlvrModel(replicaConfig, null), t, s, fresh).fit();
+                return new Trainer<>((NlvrModel) net, () -> new NlvrModel(replicaConfig, null), t, s, fresh, devices).fit();
             }
         }
     }
@@ -215,7 +226,8 @@ public final class TaskRunner {
      * Masked-signal-modeling pre-training: from scratch, or continued from {@code --checkpoint}
      * (any EVE checkpoint; its backbone, and its pre-training heads if it has them, are loaded).
      */
-    private static Map<String, Object> pretrain(Options o, Device device) throws IOException {
+    private static Map<String, Object> pretrain(Options o, List<Device> devices) throws IOException {
+        Device device = devices.get(0);
         if (o.evaluate()) throw new IllegalArgumentException("--evaluate is not defined for pretrain (its evaluation is the held-out loss of each epoch)");
         TaskConfig cfg = TaskConfig.load(o.config());
         if (o.vlmoConfig() != null) cfg = cfg.with("vlmo_config", o.vlmoConfig());
@@ -237,7 +249,7 @@ public final class TaskRunner {
         List<PretrainData.Pair> train = PretrainData.read(cfg.paths("train_file"), cfg.path("image_root"));
         List<PretrainData.Pair> heldOut = cfg.has("test_file") ? PretrainData.read(cfg.paths("test_file"), cfg.path("image_root")) : List.of();
         TaskConfig opt = cfg.section("optimizer"), sched = cfg.section("schedular"), acc = cfg.section("accelerator");
-        int batch = o.bs() != null ? o.bs() : cfg.integer("batch_size_train", cfg.integer("batch_size", 32)) * o.replicas();
+        int batch = o.bs() != null ? o.bs() : cfg.integer("batch_size_train", cfg.integer("batch_size", 32)) * jobReplicas(devices);
         int epochs = o.epochs() != null ? o.epochs() : sched.integer("epochs", 10);
         // From scratch every parameter is "new"; lr_mult only matters when continuing from a checkpoint.
         double lrMult = o.lrMult() != null ? o.lrMult() : opt.number("lr_mult", 1);
@@ -251,8 +263,27 @@ public final class TaskRunner {
             var transform = ImageTransforms.train(ImageTransforms.Augmentation.parse(aug), res);
             PretrainTask t = new PretrainTask(tokenizer, images, transform, train, heldOut, cfg.integer("max_tokens", 40), pre,
                     cfg.integer("batch_size_test", 32), o.outputDir());
-            return new Trainer<>(net, () -> new PretrainModel(built, pre, null), t, s, fresh).fit();
+            return new Trainer<>(net, () -> new PretrainModel(built, pre, null), t, s, fresh, devices).fit();
         }
+    }
+
+    /**
+     * Replicas in the whole job, for the YAML's per-replica batch: this process's, times the machines
+     * of a torchrun-style job (WORLD_SIZE) when the replicas have devices of their own (GPUs over NCCL;
+     * replicas sharing one device are threads of this process only).
+     */
+    static int jobReplicas(List<Device> devices) {
+        boolean ownDevices = devices.stream().distinct().count() == devices.size() && !devices.get(0).isCpu();
+        String world = System.getenv("WORLD_SIZE");
+        int machines = 1;
+        if (ownDevices && world != null && !world.isBlank()) {
+            try {
+                machines = Math.max(1, Integer.parseInt(world.trim()));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("WORLD_SIZE must be an integer, got '" + world.trim() + "'");
+            }
+        }
+        return devices.size() * machines;
     }
 
     /** For tools: the detected task of a checkpoint. */

@@ -11,6 +11,7 @@ import dev.eve.core.optim.AdamW;
 import dev.eve.core.optim.GradClip;
 import dev.eve.core.optim.LrSchedule;
 import dev.eve.core.optim.LrScheduler;
+import dev.eve.core.tensor.Device;
 import dev.eve.core.tensor.Generator;
 import dev.eve.core.tensor.Tensor;
 import org.slf4j.Logger;
@@ -127,13 +128,28 @@ public final class Trainer<M extends Module, E> {
     private final Task<M, E> task;
     private final Settings s;
     private final Set<String> newParams;
+    private final List<Device> devices;
 
+    /** {@code settings.replicas()} replicas on the master's device. */
     public Trainer(M master, Supplier<M> replicaFactory, Task<M, E> task, Settings settings, Set<String> newParams) {
+        this(master, replicaFactory, task, settings, newParams, null);
+    }
+
+    /**
+     * Replica r on {@code devices.get(r)} (as many as {@code settings.replicas()}; the first is the
+     * master's device; null: all on the master's). When the replicas' groups span machines (a
+     * torchrun-style job), the batch is split over every replica of the job, and only the process
+     * holding rank 0 writes checkpoints, metrics and evaluations.
+     */
+    public Trainer(M master, Supplier<M> replicaFactory, Task<M, E> task, Settings settings, Set<String> newParams, List<Device> devices) {
+        if (devices != null && devices.size() != settings.replicas())
+            throw new IllegalArgumentException(devices.size() + " replica devices for " + settings.replicas() + " replicas");
         this.master = master;
         this.replicaFactory = replicaFactory;
         this.task = task;
         this.s = settings;
         this.newParams = newParams;
+        this.devices = devices == null ? null : List.copyOf(devices);
     }
 
     /** Mixes integers into a well-spread 64-bit seed (SplitMix64 finaliser). */
@@ -179,20 +195,34 @@ public final class Trainer<M extends Module, E> {
         int warmupSteps = s.warmup() < 1 ? (int) (scheduled * s.warmup()) : (int) s.warmup();
         LrSchedule schedule = s.schedule().equals("cos") ? LrSchedule.cosine(scheduled, warmupSteps) : LrSchedule.linear(scheduled, warmupSteps);
         AdamW opt = EveOptimizer.create(master, s.lr(), s.weightDecay(), s.lrMult(), newParams);
-        // A run killed while writing leaves temporary files next to the outputs; they are never read.
-        for (String f : OUTPUT_FILES) AtomicFiles.removeStaleTemporaries(s.outputDir().resolve(f));
+        // Every machine of a multi-node job resumes from the same checkpoint (a shared output folder):
+        // each steps its own master, so their weights and optimizer states must start equal.
         TrainingCheckpoint.Position pos = new TrainingCheckpoint.Position(0, 0, 0, Double.NEGATIVE_INFINITY, -1, 0);
         if (s.resume() && TrainingCheckpoint.exists(latestCheckpoint())) {
             checkSameRun(TrainingCheckpoint.info(latestCheckpoint()));
             pos = TrainingCheckpoint.load(latestCheckpoint(), master, opt);
             LOG.info("resuming from {} at epoch {} step {}", latestCheckpoint(), pos.epoch(), pos.step());
         }
+        try (DataParallel<M> dp = devices == null ? new DataParallel<>(master, replicaFactory, s.replicas())
+                : new DataParallel<>(master, replicaFactory, devices)) {
+            if (s.globalBatch() % dp.worldSize() != 0)
+                throw new IllegalArgumentException("the batch (" + s.globalBatch() + ") must be a multiple of the replicas of the whole job ("
+                        + dp.worldSize() + ")");
+            return fit(dp, data, stepsPerEpoch, schedule, opt, pos);
+        }
+    }
+
+    private Map<String, Object> fit(DataParallel<M> dp, List<E> data, int stepsPerEpoch, LrSchedule schedule, AdamW opt,
+                                    TrainingCheckpoint.Position pos) throws IOException {
+        // The other machines of a multi-node job train in step but leave every file to rank 0's process.
+        boolean writes = dp.isLeader();
+        // A run killed while writing leaves temporary files next to the outputs; they are never read.
+        if (writes) for (String f : OUTPUT_FILES) AtomicFiles.removeStaleTemporaries(s.outputDir().resolve(f));
         LrScheduler scheduler = new LrScheduler(opt, schedule, s.lr(), pos.globalStep());
         Map<String, Object> lastEval = Map.of();
         // Resumed: the metrics lines written after the checkpoint (before a crash) are dropped, so the
         // file ends up as an uninterrupted run's. A fresh start (no checkpoint) empties it.
-        try (DataParallel<M> dp = new DataParallel<>(master, replicaFactory, s.replicas());
-             MetricsLog metrics = MetricsLog.resume(s.outputDir().resolve("metrics.jsonl"), pos.metricsBytes())) {
+        try (MetricsLog metrics = writes ? MetricsLog.resume(s.outputDir().resolve("metrics.jsonl"), pos.metricsBytes()) : null) {
             long globalStep = pos.globalStep();
             double best = pos.best();
             int bestEpoch = pos.bestEpoch();
@@ -214,7 +244,7 @@ public final class Trainer<M extends Module, E> {
                             row.put("global_step", globalStep + 1);
                             row.put("nonfinite", e.tensor());
                             row.put("stopped", 1.0);
-                            metrics.log(row);
+                            if (writes) metrics.log(row);
                             throw e;
                         }
                         scheduler.step();
@@ -225,13 +255,14 @@ public final class Trainer<M extends Module, E> {
                         row.put("global_step", globalStep);
                         row.put("lr", opt.lr());
                         row.putAll(logs);
-                        metrics.log(row);
+                        if (writes) metrics.log(row);
                         bar.step(String.format(" loss %.4f", logs.get("loss") instanceof Double d ? d : Double.NaN));
-                        if (s.checkpointEvery() > 0 && (step + 1) % s.checkpointEvery() == 0 && step + 1 < stepsPerEpoch)
+                        if (writes && s.checkpointEvery() > 0 && (step + 1) % s.checkpointEvery() == 0 && step + 1 < stepsPerEpoch)
                             saveLatest(opt, metrics, new TrainingCheckpoint.Position(epoch, step + 1, globalStep, best, bestEpoch, 0));
                     }
                 }
                 dp.train(false);
+                if (!writes) continue;   // evaluation and checkpoints are rank 0's
                 lastEval = task.evaluate(master, epoch);
                 Map<String, Object> evalRow = new LinkedHashMap<>();
                 evalRow.put("epoch", epoch);
@@ -258,23 +289,26 @@ public final class Trainer<M extends Module, E> {
             summary.put("best_epoch", bestEpoch);
             summary.put("best_score", best);
             summary.put("last_eval", lastEval);
-            Path file = s.outputDir().resolve("summary.json");
-            AtomicFiles.write(file, JSON.writeValueAsBytes(summary));
-            mirror(file);
-            mirror(s.outputDir().resolve("metrics.jsonl"));
+            if (writes) {
+                Path file = s.outputDir().resolve("summary.json");
+                AtomicFiles.write(file, JSON.writeValueAsBytes(summary));
+                mirror(file);
+                mirror(s.outputDir().resolve("metrics.jsonl"));
+            }
             return summary;
         }
     }
 
     private Map<String, Object> trainStep(DataParallel<M> dp, AdamW opt, List<E> data, int[] perm, int epoch, int step, long globalStep) {
-        int micro = s.accumulate(), shard = s.globalBatch() / s.replicas();
+        // Shards are cut by rank in the whole job (replicas on other machines take theirs).
+        int micro = s.accumulate(), shard = s.globalBatch() / dp.worldSize();
         Map<String, Double> logs = new java.util.concurrent.ConcurrentHashMap<>();
         Map<String, Tensor> accumulated = new LinkedHashMap<>();
         double lossSum = 0;
         for (int m = 0; m < micro; m++) {
             int base = (step * micro + m) * s.globalBatch();
-            Generator[] gens = new Generator[s.replicas()];
-            for (int r = 0; r < gens.length; r++) gens[r] = new Generator(seed(s.seed(), 0x57E9, globalStep, m, r));
+            Generator[] gens = new Generator[dp.size()];
+            for (int r = 0; r < gens.length; r++) gens[r] = new Generator(seed(s.seed(), 0x57E9, globalStep, m, dp.globalRank(r)));
             double[] losses = dp.forwardBackward((model, rank, group) -> {
                 List<E> mine = new ArrayList<>(shard);
                 long[] seeds = new long[shard];
@@ -286,7 +320,8 @@ public final class Trainer<M extends Module, E> {
                 Map<String, Double> mineLogs = rank == 0 ? logs : new LinkedHashMap<>();
                 return task.loss(model, mine, seeds, group, mineLogs);
             }, gens);
-            for (double l : losses) lossSum += l / losses.length;
+            if (dp.spansProcesses()) lossSum += dp.globalMean(losses);   // the same on every machine: they decide alike on NaN
+            else for (double l : losses) lossSum += l / losses.length;
             if (micro > 1) {
                 try (var ignored = NoGrad.enter()) {
                     for (Map.Entry<String, Tensor> p : master.namedParameters().entrySet()) {

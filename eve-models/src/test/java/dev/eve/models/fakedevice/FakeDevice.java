@@ -23,6 +23,8 @@ public final class FakeDevice {
 
     public static final String TYPE = "fake";
     public static final Device DEVICE = new Device(TYPE, 0);
+    /** fake:0 .. fake:3. */
+    public static final int DEVICE_COUNT = 4;
 
     private FakeDevice() {}
 
@@ -43,9 +45,10 @@ public final class FakeDevice {
             return true;
         }
 
+        /** Several, so that data-parallel replicas can each have their own (see {@link FakeDeviceGroups}). */
         @Override
         public int deviceCount() {
-            return 1;
+            return DEVICE_COUNT;
         }
     }
 

@@ -29,9 +29,16 @@ class TasksOnFakeDeviceTest {
 
     /** Runs the same options on the CPU and on the fake device, in sibling folders, and compares the outputs. */
     private static void sameOnBothDevices(Path dir, String task, Path yaml, Path checkpoint, int bs, int replicas) throws Exception {
+        sameOnBothDevices(dir, task, yaml, checkpoint, bs, java.util.Collections.nCopies(replicas, FakeDevice.DEVICE));
+    }
+
+    /** The same, with the fake run's replica r on {@code fakeDevices.get(r)} (the CPU run's replicas are threads on the CPU). */
+    private static void sameOnBothDevices(Path dir, String task, Path yaml, Path checkpoint, int bs, java.util.List<Device> fakeDevices)
+            throws Exception {
+        int replicas = fakeDevices.size();
         Path cpu = dir.resolve("cpu"), fake = dir.resolve("fake");
         Map<String, Object> a = TaskRunner.run(options(task, yaml, checkpoint, cpu, bs, 1, false, replicas), Device.CPU);
-        Map<String, Object> b = TaskRunner.run(options(task, yaml, checkpoint, fake, bs, 1, false, replicas), FakeDevice.DEVICE);
+        Map<String, Object> b = TaskRunner.run(options(task, yaml, checkpoint, fake, bs, 1, false, replicas), fakeDevices);
         assertTrue(((Number) a.get("steps")).longValue() >= 2, task + ": at least two training steps");
         // The outputs name their own folder (result files): the same text once the folders are named alike.
         assertEquals(a.toString().replace(cpu.toString(), "OUT"), b.toString().replace(fake.toString(), "OUT"), task + ": summary");
@@ -76,6 +83,18 @@ class TasksOnFakeDeviceTest {
                 + "vqa_root: '" + v.resolve("images") + "'\nvg_root: '" + v.resolve("vg") + "'\n"
                 + "batch_size_test: 6\nmax_tokens: 16\npairs: {max_tokens: 16}\n");
         sameOnBothDevices(dir, "vqa", y, v.resolve("vqa.pth"), 4, 2);
+    }
+
+    @Test
+    void retrievalWithReplicasOnTwoFakeDevicesMatchesTwoCpuThreads(@TempDir Path dir) throws Exception {
+        // Each replica on its own device: the ITC all-gather, the gradient buckets and the weight
+        // broadcast all cross devices, and still every output equals the CPU threads' bit for bit.
+        Path train = TrainingEndToEndTest.retrievalTrain(dir);
+        Path y = yaml(dir, "retrieval", "train_file: ['" + train + "']\ntest_file: '" + fixture("retrieval").resolve("test.json") + "'\n"
+                + "image_root: 'images/'\nbatch_size_test: 3\nbatch_size_test_text: 8\nmax_tokens: 16\npairs: {max_tokens: 16}\n"
+                + "itc_type: ['fusion']\nk_test: 2\n");
+        sameOnBothDevices(dir, "itr_coco", y, fixture("retrieval").resolve("retrieval.pth"), 8,
+                java.util.List.of(new Device(FakeDevice.TYPE, 0), new Device(FakeDevice.TYPE, 1)));
     }
 
     @Test

@@ -1,4 +1,4 @@
-package dev.eve.cuda.dist;
+package dev.eve.core.dist;
 
 import dev.eve.core.tensor.DType;
 import org.junit.jupiter.api.Test;
