@@ -9,7 +9,9 @@ import java.util.function.Function;
  * Gradient checkpointing: runs a block without keeping its activations and re-runs it during
  * backward, trading compute for memory (what EVE's original code did with fairscale). Parameters the
  * block closes over receive their gradients during the re-run; the random stream of the current
- * generator is replayed, so dropout draws the same masks both times.
+ * generator is replayed, so dropout draws the same masks both times. Tensors with history from
+ * outside the block must be passed as inputs, not captured by {@code fn}: the re-run's backward would
+ * otherwise walk (and free) the outer graph on its own.
  */
 public final class Checkpoint {
 

@@ -234,7 +234,9 @@ public final class MultiwayTransformer extends Module {
             EncoderLayer layer = encoder.layer(i);
             Tensor bias = biases == null ? null : biases.get(i);
             if (config.gradientCheckpointing() && isTraining() && layer.moe() == null) {
-                x = Checkpoint.apply(t -> layer.forward(t, keyMask, bias, mode, e.visionTokens(), false).hidden(), x);
+                // The bias is an input, not a captured tensor: it comes from one table lookup shared by every
+                // layer, so its gradient must flow back through the outer graph, once.
+                x = Checkpoint.apply(a -> layer.forward(a[0], keyMask, a[1], mode, e.visionTokens(), false).hidden(), x, bias);
             } else {
                 EncoderLayer.Output out = layer.forward(x, keyMask, bias, mode, e.visionTokens(), trace);
                 x = out.hidden();

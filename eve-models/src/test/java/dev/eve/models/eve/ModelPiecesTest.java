@@ -88,6 +88,30 @@ class ModelPiecesTest {
     }
 
     @Test
+    void gradientCheckpointingWithRelativePositionsGivesTheSameGradients() throws Exception {
+        // The relative position bias of every layer comes from one shared table lookup: a checkpointed
+        // layer must hand its gradient back to the outer graph, not back-propagate (and free) it itself.
+        Tensor[] in = inputs(new Generator(4), 2);
+        Map<String, Tensor> plain = null;
+        for (boolean checkpointed : new boolean[] {false, true}) {
+            MultiwayTransformer m = new MultiwayTransformer(tiny(2, true).withGradientCheckpointing(checkpointed), new Generator(3));
+            m.train();
+            try (var g = Generator.use(new Generator(9))) {
+                m.forward(in[0], in[1], in[2], Mode.VL).square().mean().backward();
+            }
+            Map<String, Tensor> grads = new java.util.TreeMap<>();
+            m.namedParameters().forEach((k, p) -> { if (p.grad() != null) grads.put(k, p.grad()); });
+            assertNotNull(grads.get("encoder.relative_position_bias_table"));
+            if (plain == null) {
+                plain = grads;
+                continue;
+            }
+            assertEquals(plain.keySet(), grads.keySet());
+            for (String k : plain.keySet()) assertClose(plain.get(k), grads.get(k), 1e-6, 1e-5, k);
+        }
+    }
+
+    @Test
     void top1RoutingAndStatisticsPerModality() {
         EveConfig c = tiny(1, false);
         MultiwayTransformer m = new MultiwayTransformer(c, new Generator(5));
