@@ -67,7 +67,13 @@ public final class Engine {
                     throw new IllegalStateException("backward through " + node.name()
                             + " a second time: its saved tensors were freed by the first backward;"
                             + " call backward(grad, true) the first time to keep them");
-                Tensor[] grads = node.backward(g);
+                if (!nested) readiness.enter(node);
+                Tensor[] grads;
+                try {
+                    grads = node.backward(g);
+                } finally {
+                    if (!nested) readiness.exit();
+                }
                 for (int i = 0; i < node.inputCount(); i++) {
                     Tensor input = node.input(i);
                     if (input == null || !input.requiresGrad()) continue;
@@ -89,7 +95,9 @@ public final class Engine {
                 if (!retainGraph) node.release();
             }
             List<Tensor> done = lastUses.get(n);
-            if (done != null) for (Tensor leaf : done) if (reached.contains(leaf)) readiness.complete(leaf, nested);
+            if (done != null)
+                for (Tensor leaf : done)
+                    if (reached.contains(leaf) || readiness.reachedThroughNested(leaf)) readiness.complete(leaf, nested);
         }
     }
 
@@ -105,11 +113,26 @@ public final class Engine {
                 Tensor input = node.input(i);
                 if (input != null && input.gradFn() == null && input.hasGradReadyHooks()) last.put(input, n);
             }
+            for (Tensor leaf : node.nestedLeaves()) if (leaf.hasGradReadyHooks()) last.put(leaf, n);
         }
         Map<Integer, List<Tensor>> byPosition = new HashMap<>();
         for (Map.Entry<Tensor, Integer> e : last.entrySet())
             byPosition.computeIfAbsent(e.getValue(), k -> new ArrayList<>()).add(e.getKey());
         return byPosition;
+    }
+
+    /** The leaves that require grad which a backward from {@code root} would reach, each once. */
+    public static List<Tensor> leaves(Tensor root) {
+        Node node = root.gradFn();
+        if (node == null) return root.requiresGrad() ? List.of(root) : List.of();
+        Set<Tensor> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        List<Tensor> out = new ArrayList<>();
+        for (Node n : topologicalOrder(node))
+            for (int i = 0; i < n.inputCount(); i++) {
+                Tensor input = n.input(i);
+                if (input != null && input.gradFn() == null && input.requiresGrad() && seen.add(input)) out.add(input);
+            }
+        return out;
     }
 
     /** Nodes reachable from {@code root}, each after every node that consumes its output. */

@@ -17,7 +17,9 @@ import java.util.Set;
  * A checkpointed block re-runs its forward and back-propagates it in a nested backward (on the same
  * thread) whose leaves the outer graph does not show: another checkpointed block, processed later,
  * may use the same parameter. So leaves that receive gradient in a nested backward are complete only
- * when the outermost backward ends (their hooks run then, in the order they were first reached).
+ * when the outermost backward ends (their hooks run then, in the order they were first reached),
+ * unless the node running the nested backward {@linkplain Node#nestedLeaves() declares} them: then
+ * the outer walk knows their last use and reports them there, like its own leaves.
  * A leaf whose hooks already ran and then receives more gradient (used outside a checkpointed block
  * and, earlier in the forward, inside one) cannot be reported correctly; that is an error rather
  * than a hook that saw a partial gradient.
@@ -29,6 +31,9 @@ final class GradReadiness {
     private final Set<Tensor> fired = Collections.newSetFromMap(new IdentityHashMap<>());
     private final Set<Tensor> deferredSet = Collections.newSetFromMap(new IdentityHashMap<>());
     private final List<Tensor> deferred = new ArrayList<>();
+    /** Leaves declared by the outer node whose backward is running now, and those of them reached. */
+    private Set<Tensor> declared = Set.of();
+    private final Set<Tensor> reachedDeclared = Collections.newSetFromMap(new IdentityHashMap<>());
 
     private GradReadiness() {}
 
@@ -57,9 +62,34 @@ final class GradReadiness {
                     + " checkpointed block and after it); gradient-ready hooks need such a leaf to be used only inside or only outside");
     }
 
+    /**
+     * The outermost walk is about to run {@code node}'s backward: the leaves it declares are reported by
+     * that walk (at their last use), not deferred, when its nested backward completes them.
+     */
+    void enter(Node node) {
+        java.util.Collection<Tensor> leaves = node.nestedLeaves();
+        if (leaves.isEmpty()) return;
+        declared = Collections.newSetFromMap(new IdentityHashMap<>());
+        declared.addAll(leaves);
+    }
+
+    /** {@code node}'s backward has returned. */
+    void exit() {
+        declared = Set.of();
+    }
+
+    /** Whether a nested backward of a declaring node has reached {@code leaf} in this backward. */
+    boolean reachedThroughNested(Tensor leaf) {
+        return reachedDeclared.contains(leaf);
+    }
+
     /** Every gradient of the walked graph has reached {@code leaf}; {@code nested}: that graph is a checkpointed block's. */
     void complete(Tensor leaf, boolean nested) {
         if (!leaf.hasGradReadyHooks()) return;
+        if (nested && declared.contains(leaf) && !deferredSet.contains(leaf)) {
+            reachedDeclared.add(leaf);   // the outer walk reports it after its last declaring node
+            return;
+        }
         if (nested || deferredSet.contains(leaf)) {
             if (deferredSet.add(leaf)) deferred.add(leaf);
             return;

@@ -31,6 +31,17 @@ public abstract class Node {
     /** Frees the tensors saved for backward. */
     protected void releaseSaved() {}
 
+    /**
+     * The leaves this node's backward accumulates gradient into through a nested backward of a graph
+     * of its own (the outer graph does not show them). Declaring them lets their
+     * {@link Tensor#registerGradReadyHook gradient-ready hooks} run as soon as the outer walk is past
+     * their last use, instead of at the end of the whole backward; a node that cannot know them (a
+     * checkpointed block, which builds its graph only in backward) declares none.
+     */
+    protected java.util.Collection<Tensor> nestedLeaves() {
+        return java.util.List.of();
+    }
+
     /** The inputs this node routes gradients to (entries may be null). */
     public final Tensor[] inputs() {
         return inputs.clone();

@@ -128,6 +128,64 @@ class GradReadyHookTest {
         assertTrue(e.getMessage().contains("checkpointed block"), e.getMessage());
     }
 
+    /**
+     * A node whose backward runs a graph of its own, built in forward (as eve-models' MoE expert
+     * segments do): {@code x * w} with w hidden from the outer graph.
+     */
+    private static Tensor nestedScale(Tensor x, Tensor w, boolean declare) {
+        Tensor leaf = x.detach().requiresGrad(true);
+        Tensor inner = leaf.mul(w);
+        return Node.record(inner.detach(), new Node(x) {
+            @Override
+            protected Tensor[] backward(Tensor grad) {
+                Engine.backward(inner, grad, true);
+                return new Tensor[] {leaf.grad()};
+            }
+
+            @Override
+            protected java.util.Collection<Tensor> nestedLeaves() {
+                return declare ? Engine.leaves(inner).stream().filter(t -> t != leaf).toList() : List.of();
+            }
+        });
+    }
+
+    @Test
+    void declaredNestedLeavesFireAsSoonAsTheOuterWalkIsPastThem() {
+        Tensor x = Tensor.of(new float[] {1, 2, 3});
+        Tensor early = Tensor.of(new float[] {2}).requiresGrad(true), nested = Tensor.of(new float[] {3}).requiresGrad(true),
+                late = Tensor.of(new float[] {4}).requiresGrad(true);
+        List<String> order = new ArrayList<>();
+        List<Boolean> earlyStillEmpty = new ArrayList<>();
+        early.registerGradReadyHook(t -> order.add("early"));
+        late.registerGradReadyHook(t -> order.add("late"));
+        nested.registerGradReadyHook(t -> {
+            order.add("nested");
+            earlyStillEmpty.add(early.grad() == null);
+        });
+        Tensor h = nestedScale(x.mul(early).tanh(), nested, true).tanh();
+        h.mul(late).sum().backward();
+        assertEquals(List.of("late", "nested", "early"), order);
+        assertEquals(List.of(true), earlyStillEmpty, "the nested leaf is reported before the earlier layer's gradient exists");
+    }
+
+    @Test
+    void undeclaredNestedLeavesFireAtTheEndWithTheSameGradient() {
+        float[][] grads = new float[2][];
+        for (int declare = 0; declare < 2; declare++) {
+            Tensor x = Tensor.of(new float[] {1, 2, 3});
+            Tensor early = Tensor.of(new float[] {2}).requiresGrad(true), nested = Tensor.of(new float[] {3}).requiresGrad(true);
+            List<String> order = new ArrayList<>();
+            early.registerGradReadyHook(t -> order.add("early"));
+            nested.registerGradReadyHook(t -> order.add("nested"));
+            // nested is used twice: its gradient is complete only after both nodes ran.
+            Tensor h = nestedScale(nestedScale(x.mul(early), nested, declare == 1).tanh(), nested, declare == 1);
+            h.sum().backward();
+            assertEquals(declare == 1 ? List.of("nested", "early") : List.of("early", "nested"), order);
+            grads[declare] = nested.grad().toFloatArray();
+        }
+        assertArrayEquals(grads[0], grads[1]);
+    }
+
     @Test
     void aRemovedHookIsNotCalled() {
         Tensor w = Tensor.of(new float[] {1}).requiresGrad(true);

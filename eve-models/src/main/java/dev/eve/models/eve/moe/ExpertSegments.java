@@ -18,6 +18,8 @@ import java.util.List;
  * movement it serves). Here each expert sees a leaf view of its rows, so its graph ends there; this
  * node's backward runs the experts' graphs (nested, as gradient checkpointing does), which accumulates
  * the expert parameters' gradients directly, and concatenates the leaves' gradients: one R x H write.
+ * The node declares the expert parameters as its {@linkplain Node#nestedLeaves() nested leaves}, so
+ * their gradient-ready hooks (the data-parallel all-reduce) run as soon as backward is past this layer.
  *
  * <p>The experts must depend only on their input and on leaves (their parameters), which is what
  * {@link Experts} are: a non-leaf tensor with history captured by an expert would be back-propagated
@@ -66,6 +68,14 @@ final class ExpertSegments {
         @Override
         public String name() {
             return "moe_expert_segments_backward";
+        }
+
+        @Override
+        protected java.util.Collection<Tensor> nestedLeaves() {
+            if (inner == null) return List.of();
+            java.util.Set<Tensor> views = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+            views.addAll(leaves);
+            return Engine.leaves(inner).stream().filter(t -> !views.contains(t)).toList();
         }
 
         @Override

@@ -70,6 +70,28 @@ class MoeFusedPathTest {
         return fused.plan();
     }
 
+    @Test
+    void expertGradientsAreReportedReadyBeforeTheLayersBelowHaveTheirs() {
+        // What overlapping the data-parallel all-reduce with backward needs: the experts' gradients
+        // (computed in the segments' nested backward) are complete once backward is past this layer.
+        MoeParams params = new MoeParams(4, 2, true, 2.0, 2.0, 1, false, MoeParams.GumbelNoise.NEVER);
+        MoeLayer layer = new MoeLayer(DIM, HIDDEN, "gelu", params, VISION_TOKENS, 0.5, new Generator(21));
+        Tensor below = Tensor.randn(new Generator(24), DIM).requiresGrad(true);   // a parameter of an earlier layer
+        java.util.List<String> ready = new java.util.ArrayList<>();
+        java.util.List<Boolean> belowStillEmpty = new java.util.ArrayList<>();
+        below.registerGradReadyHook(t -> ready.add("below"));
+        layer.namedParameters().forEach((name, p) -> {
+            if (name.startsWith("experts.")) p.registerGradReadyHook(t -> {
+                ready.add(name);
+                belowStillEmpty.add(below.grad() == null);
+            });
+        });
+        Tensor x = Tensor.randn(new Generator(22), BATCH, SEQ, DIM).add(below);
+        layer.forward(x, Mode.VL, VISION_TOKENS, 0, false).output().square().sum().backward();
+        assertTrue(ready.size() > 1 && ready.get(ready.size() - 1).equals("below"), "order: " + ready);
+        assertTrue(belowStillEmpty.stream().allMatch(b -> b), "every expert reported before the layer below: " + ready);
+    }
+
     @ParameterizedTest(name = "top-{0} {1} training={2}")
     @CsvSource({"1,VL,true", "1,VISION,false", "1,TEXT,true", "2,VL,true", "2,VISION,true", "2,TEXT,false", "2,VL,false"})
     void fusedEqualsComposedWithCapacityDrops(int topk, Mode mode, boolean training) {
