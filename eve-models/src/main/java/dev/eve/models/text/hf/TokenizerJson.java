@@ -156,7 +156,13 @@ final class TokenizerJson {
                 tokens.add(new AddedToken(content, bool(t, "single_word", false), bool(t, "lstrip", false), bool(t, "rstrip", false),
                         bool(t, "normalized", !bool(t, "special", false)), bool(t, "special", false)));
             }
-            added.add(tokens, model, normalizer);
+            try {
+                added.add(tokens, model, normalizer);   // normalizes the tokens with the file's normalizer
+            } catch (TokenizerFormatException e) {
+                throw e;
+            } catch (TokenizerException e) {
+                throw bad("\"added_tokens\": the normalizer fails on them (" + e.getMessage() + ")");
+            }
         }
         HfTokenizer.Truncation trunc = truncation(root.get("truncation"));
         HfTokenizer.Padding padding = padding(root.get("padding"));

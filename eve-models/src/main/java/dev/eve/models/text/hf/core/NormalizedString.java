@@ -148,7 +148,11 @@ public final class NormalizedString {
                     ae = alignEnd[idx - 1];
                 }
             } else {
-                if (idx >= alignStart.length) throw new TokenizerException("normalization alignment out of range");
+                // Reached by chains whose edits leave characters outside the original's range (a Replace
+                // with a zero-width pattern, say) before a per-character transform: the changes computed
+                // over the whole text no longer fit the range they are applied to.
+                if (idx >= alignStart.length)
+                    throw new TokenizerException("normalization alignment out of range: the normalizers' changes do not fit the text");
                 as = alignStart[idx];
                 ae = alignEnd[idx];
             }
