@@ -53,6 +53,15 @@ public interface ProcessGroup extends AutoCloseable {
     /** Waits until every member arrives. */
     void barrier();
 
+    /**
+     * Makes members blocked in a collective, or that will call one, fail instead of waiting forever;
+     * the group is unusable afterwards. For a replica that failed: its peers would otherwise wait for
+     * it in their next collective. Safe to call from any thread, while collectives are in flight, and
+     * more than once; {@link #close()} is still to be called. The default does nothing: right for a
+     * group whose members never wait for each other.
+     */
+    default void abort() {}
+
     /** Frees what the member holds (an NCCL communicator); the default holds nothing. */
     @Override
     default void close() {}

@@ -6,13 +6,12 @@ import dev.eve.core.tensor.Tensor;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.BrokenBarrierException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.Phaser;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -26,11 +25,17 @@ import java.util.concurrent.TimeoutException;
  * <p>{@link ProcessGroup#allReduceAsync} runs on a communication thread of the member (one each,
  * started on first use), in the order started, like an NCCL stream; the member's other collectives
  * first wait for its asynchronous ones, so each member's sequence stays in issue order.
+ *
+ * <p>{@link #abort()} ends the group for good: a member blocked in a collective fails at once, and
+ * so does every later collective (a member that was still computing when a peer failed must not
+ * then wait for it). A member that times out waiting, or is interrupted, aborts the group too, so
+ * that the others do not go on without it.
  */
 public final class ThreadGroup {
 
     private final int size;
-    private final CyclicBarrier barrier;
+    /** Where members meet, twice per collective; terminated by {@link #abort()}. */
+    private final Phaser meeting;
     private final Tensor[] slots;
     private final long timeoutSeconds;
     private final List<Member> members = new ArrayList<>();
@@ -42,7 +47,7 @@ public final class ThreadGroup {
     public ThreadGroup(int size, long timeoutSeconds) {
         if (size < 1) throw new IllegalArgumentException("group size must be >= 1, got " + size);
         this.size = size;
-        this.barrier = new CyclicBarrier(size);
+        this.meeting = new Phaser(size);
         this.slots = new Tensor[size];
         this.timeoutSeconds = timeoutSeconds;
         for (int r = 0; r < size; r++) members.add(new Member(r));
@@ -58,20 +63,38 @@ public final class ThreadGroup {
         return members.get(rank);
     }
 
+    /** Waits until every member has arrived here; fails at once when the group is, or gets, aborted. */
     private void await() {
+        // Unlike a barrier that is reset, a terminated phaser stays terminated: arriving after the abort fails too.
+        int phase = meeting.arrive();
+        if (phase < 0) throw aborted();
         try {
-            barrier.await(timeoutSeconds, TimeUnit.SECONDS);
+            if (meeting.awaitAdvanceInterruptibly(phase, timeoutSeconds, TimeUnit.SECONDS) < 0) throw aborted();
         } catch (InterruptedException e) {
+            abort();
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while waiting for the other replicas", e);
-        } catch (BrokenBarrierException | TimeoutException e) {
-            throw new IllegalStateException("a replica failed or stopped answering (" + e.getClass().getSimpleName() + ")", e);
+        } catch (TimeoutException e) {
+            abort();
+            throw new IllegalStateException("a replica stopped answering: no collective completed within " + timeoutSeconds + " s", e);
         }
     }
 
-    /** Breaks the barrier so that members blocked in a collective (their own or an asynchronous one) fail instead of hanging. */
+    private IllegalStateException aborted() {
+        return new IllegalStateException("the replicas' group was aborted (a replica failed): it cannot be used again");
+    }
+
+    /** Whether {@link #abort()} was called (or a member timed out). */
+    public boolean isAborted() {
+        return meeting.isTerminated();
+    }
+
+    /**
+     * Ends the group: members blocked in a collective (their own or an asynchronous one), and every
+     * collective called afterwards, fail instead of waiting. Idempotent, from any thread.
+     */
     public void abort() {
-        barrier.reset();
+        meeting.forceTermination();
     }
 
     /** Stops the members' communication threads. */
@@ -100,8 +123,19 @@ public final class ThreadGroup {
 
         @Override
         public void allReduce(Tensor t, boolean mean) {
+            ensureNotAborted();
             drainAsync();
             reduce(t, mean);
+        }
+
+        /** Even a group of one, whose collectives never wait, is unusable after an abort, as the contract says. */
+        private void ensureNotAborted() {
+            if (isAborted()) throw aborted();
+        }
+
+        @Override
+        public void abort() {
+            ThreadGroup.this.abort();
         }
 
         private void reduce(Tensor t, boolean mean) {
@@ -126,6 +160,7 @@ public final class ThreadGroup {
 
         @Override
         public synchronized Work allReduceAsync(Tensor t, boolean mean) {
+            ensureNotAborted();
             if (size == 1) return Work.DONE;
             if (comm == null) comm = Executors.newSingleThreadExecutor(r -> {
                 Thread th = new Thread(r, "eve-comm-" + rank);
@@ -160,6 +195,7 @@ public final class ThreadGroup {
 
         @Override
         public Tensor allGather(Tensor t) {
+            ensureNotAborted();
             drainAsync();
             if (size == 1) return t.detach().copy();
             slots[rank] = t.detach().contiguous();
@@ -174,6 +210,7 @@ public final class ThreadGroup {
         @Override
         public void broadcast(Tensor t, int root) {
             if (root < 0 || root >= size) throw new IllegalArgumentException("broadcast root " + root + " outside a group of " + size);
+            ensureNotAborted();
             drainAsync();
             if (size == 1) return;
             if (rank == root) slots[root] = t.detach();
@@ -188,6 +225,7 @@ public final class ThreadGroup {
 
         @Override
         public void barrier() {
+            ensureNotAborted();
             drainAsync();
             if (size > 1) await();
         }

@@ -18,6 +18,7 @@ import org.bytedeco.javacpp.Loader;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntSupplier;
 
 import static org.bytedeco.cuda.global.nccl.*;
 
@@ -34,27 +35,34 @@ import static org.bytedeco.cuda.global.nccl.*;
  * (the gradient copy into the bucket is done), so backward's next kernels proceed in parallel; the
  * handle's {@link Work#await()} makes the compute stream wait for the communication stream, without
  * blocking the host.
+ *
+ * <p>{@link #abort()} (from any thread, e.g. that of a replica that failed) ends the communicator with
+ * {@code ncclCommAbort}: kernels waiting for a peer quit, so that host waits on them return, and every
+ * later call throws an {@link IllegalStateException}. NCCL counts an abort as an intra-node collective:
+ * every member of the communicator in this process must be aborted (DataParallel aborts them all).
  */
 public final class NcclGroup implements ProcessGroup {
 
     /** NCCL_UNIQUE_ID_BYTES. */
     static final int UNIQUE_ID_BYTES = 128;
+    /** How long an abort waits for a call that is enqueuing work to leave NCCL (see {@link CommGuard}). */
+    private static final long ABORT_WAIT_MILLIS = 1_000;
 
     private final int rank, worldSize;
-    private final String where;
     private final CudaDevice device;
     private final Device eveDevice;
     private final ncclComm comm;
+    private final CommGuard guard;
     private CudaStream commStream;
-    private volatile boolean closed;
+    private boolean released;
 
     private NcclGroup(int rank, int worldSize, String where, CudaDevice device, ncclComm comm) {
         this.rank = rank;
         this.worldSize = worldSize;
-        this.where = where;
         this.device = device;
         this.eveDevice = Device.cuda(device.index());
         this.comm = comm;
+        this.guard = new CommGuard("NCCL communicator of " + where, ABORT_WAIT_MILLIS);
     }
 
     /** Joins the job described by the environment (MASTER_ADDR, MASTER_PORT, RANK, WORLD_SIZE, LOCAL_RANK). */
@@ -155,8 +163,8 @@ public final class NcclGroup implements ProcessGroup {
     public void allReduce(Tensor t, boolean mean) {
         long ptr = address(t, "allReduce");
         CUstream_st stream = stream();
-        check(ncclAllReduce(DevicePtr.of(ptr), DevicePtr.of(ptr), t.numel(), ncclType(t.dtype()), mean ? ncclAvg : ncclSum, comm, stream),
-                "ncclAllReduce", comm);
+        nccl("ncclAllReduce", () -> ncclAllReduce(DevicePtr.of(ptr), DevicePtr.of(ptr), t.numel(), ncclType(t.dtype()), mean ? ncclAvg : ncclSum,
+                comm, stream));
     }
 
     @Override
@@ -168,8 +176,8 @@ public final class NcclGroup implements ProcessGroup {
         try (CudaEvent produced = CudaEvent.create(false)) {
             side.waitEvent(produced.record(compute));
         }
-        check(ncclAllReduce(DevicePtr.of(ptr), DevicePtr.of(ptr), t.numel(), ncclType(t.dtype()), mean ? ncclAvg : ncclSum, comm, side.handle()),
-                "ncclAllReduce", comm);
+        nccl("ncclAllReduce", () -> ncclAllReduce(DevicePtr.of(ptr), DevicePtr.of(ptr), t.numel(), ncclType(t.dtype()), mean ? ncclAvg : ncclSum,
+                comm, side.handle()));
         CudaEvent done = CudaEvent.create(false).record(side);
         return new Work() {
             private boolean awaited;
@@ -209,8 +217,10 @@ public final class NcclGroup implements ProcessGroup {
         int[] shape = block.shape().clone();
         shape[0] *= worldSize();
         Tensor out = Tensor.zeros(eveDevice, block.dtype(), shape);
-        check(ncclAllGather(DevicePtr.of(address(block, "allGather")), DevicePtr.of(address(out, "allGather")), block.numel(), ncclType(block.dtype()),
-                comm, stream()), "ncclAllGather", comm);
+        long from = address(block, "allGather"), to = address(out, "allGather"), count = block.numel();
+        int type = ncclType(block.dtype());
+        CUstream_st stream = stream();
+        nccl("ncclAllGather", () -> ncclAllGather(DevicePtr.of(from), DevicePtr.of(to), count, type, comm, stream));
         if (equal) return out;
         List<Tensor> parts = new ArrayList<>();
         for (int r = 0; r < worldSize(); r++) parts.add(out.slice(0, (int) (r * most), (int) (r * most + rows[r])));
@@ -221,16 +231,20 @@ public final class NcclGroup implements ProcessGroup {
     private long[] gatherRowCounts(int rows) {
         Tensor mine = Tensor.of(new long[] {rows}).to(eveDevice);
         Tensor all = Tensor.zeros(eveDevice, DType.I64, worldSize());
-        check(ncclAllGather(DevicePtr.of(address(mine, "allGather")), DevicePtr.of(address(all, "allGather")), 1, ncclInt64, comm, stream()),
-                "ncclAllGather (row counts)", comm);
-        return all.toLongArray();
+        long from = address(mine, "allGather"), to = address(all, "allGather");
+        CUstream_st stream = stream();
+        nccl("ncclAllGather (row counts)", () -> ncclAllGather(DevicePtr.of(from), DevicePtr.of(to), 1, ncclInt64, comm, stream));
+        long[] counts = all.toLongArray();
+        guard.ensureOpen();   // an abort during the wait leaves counts that were never gathered
+        return counts;
     }
 
     @Override
     public void broadcast(Tensor t, int root) {
         if (root < 0 || root >= worldSize()) throw new IllegalArgumentException("broadcast root " + root + " outside a world of " + worldSize());
         long ptr = address(t, "broadcast");
-        check(ncclBroadcast(DevicePtr.of(ptr), DevicePtr.of(ptr), t.numel(), ncclType(t.dtype()), root, comm, stream()), "ncclBroadcast", comm);
+        CUstream_st stream = stream();
+        nccl("ncclBroadcast", () -> ncclBroadcast(DevicePtr.of(ptr), DevicePtr.of(ptr), t.numel(), ncclType(t.dtype()), root, comm, stream));
     }
 
     /**
@@ -238,12 +252,15 @@ public final class NcclGroup implements ProcessGroup {
      * group: what a job does once after building its model, so that all ranks start from the same weights.
      */
     public void broadcastFromRankZero(List<Tensor> tensors) {
-        check(ncclGroupStart(), "ncclGroupStart", comm);
-        try {
-            for (Tensor t : tensors) broadcast(t, 0);
-        } finally {
-            check(ncclGroupEnd(), "ncclGroupEnd", comm);
-        }
+        // ncclGroupEnd is where the grouped broadcasts reach the communicator: inside the guard too.
+        guard.run(() -> {
+            check(ncclGroupStart(), "ncclGroupStart", comm);
+            try {
+                for (Tensor t : tensors) broadcast(t, 0);
+            } finally {
+                check(ncclGroupEnd(), "ncclGroupEnd", comm);
+            }
+        });
     }
 
     @Override
@@ -251,18 +268,37 @@ public final class NcclGroup implements ProcessGroup {
         Tensor one = Tensor.zeros(eveDevice, DType.F32, 1);
         allReduce(one, false);
         device.stream().synchronize();
+        guard.ensureOpen();   // the wait ended because the group was aborted, not because every member came
+    }
+
+    /**
+     * Ends the communicator with ncclCommAbort, from any thread, even while a collective is in flight:
+     * its kernels stop waiting for the other members, and every later call throws. Idempotent.
+     */
+    @Override
+    public void abort() {
+        // The result is not checked: whatever ncclCommAbort says, the communicator is gone.
+        guard.abort(() -> ncclCommAbort(comm));
+    }
+
+    /** Whether {@link #abort()} was called. */
+    public boolean isAborted() {
+        return guard.isAborted();
     }
 
     @Override
     public synchronized void close() {
-        if (closed) return;
-        closed = true;
+        if (released) return;
+        released = true;
+        // After an abort NCCL has freed the communicator (destroying it again would free it twice),
+        // and its stream's work may never finish: release the stream without waiting for it.
+        boolean open = guard.close();
         device.makeCurrent();
         if (commStream != null) {
-            commStream.synchronize();
+            if (open) commStream.synchronize();
             commStream.close();
         }
-        ncclCommDestroy(comm);
+        if (open) ncclCommDestroy(comm);
     }
 
     /**
@@ -270,7 +306,7 @@ public final class NcclGroup implements ProcessGroup {
      * before it, so that this member's collectives run in the order they were called.
      */
     private CUstream_st stream() {
-        if (closed) throw new IllegalStateException("NCCL communicator of " + where + " is closed");
+        guard.ensureOpen();
         device.makeCurrent();
         CudaStream compute = device.stream();
         CudaStream side = commStream;
@@ -283,7 +319,7 @@ public final class NcclGroup implements ProcessGroup {
     }
 
     private synchronized CudaStream commStream() {
-        if (closed) throw new IllegalStateException("NCCL communicator of " + where + " is closed");
+        guard.ensureOpen();
         device.makeCurrent();
         if (commStream == null) commStream = CudaStream.create(device);
         return commStream;
@@ -307,6 +343,19 @@ public final class NcclGroup implements ProcessGroup {
             case I32 -> ncclInt32;
             default -> throw new IllegalArgumentException("NCCL collectives of " + d + " tensors are not supported");
         };
+    }
+
+    /**
+     * Runs an NCCL call on this member's communicator through the guard, so that it never overlaps the
+     * abort that frees it; a failure caused by an abort says so rather than giving NCCL's code.
+     */
+    private void nccl(String call, IntSupplier op) {
+        guard.run(() -> {
+            int code = op.getAsInt();
+            if (code == ncclSuccess) return;
+            guard.ensureOpen();
+            check(code, call, comm);
+        });
     }
 
     private static void check(int code, String call, ncclComm comm) {

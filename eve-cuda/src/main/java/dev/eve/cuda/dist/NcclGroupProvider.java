@@ -15,7 +15,8 @@ import java.util.function.IntFunction;
  * of its machine: the replicas on cuda:0..cuda:N-1 are NCCL ranks 0..N-1. When the torchrun variables
  * say WORLD_SIZE > 1 (one such process per machine), the groups span the machines: node n's GPU i is
  * rank {@code n * N + i} ({@link NodeLayout}), and the NCCL ids are shared through {@link Rendezvous}
- * at MASTER_ADDR:MASTER_PORT, all of them in one exchange.
+ * at MASTER_ADDR:MASTER_PORT, all of them in one exchange, in which the nodes also agree on their GPU
+ * count.
  */
 public final class NcclGroupProvider implements ProcessGroupProvider {
 
@@ -39,8 +40,9 @@ public final class NcclGroupProvider implements ProcessGroupProvider {
         List<Integer> gpus = gpuIndices(devices);
         NcclGroup.loadNccl();
         NodeLayout layout = NodeLayout.fromEnv(System.getenv(), gpus.size());
-        List<byte[]> ids = layout.decode(Rendezvous.exchange(layout.env(),
-                () -> NodeLayout.encode(gpus.size(), newIds(count, i -> NcclGroup.newUniqueId())), timeout()), count);
+        // Every node says how many GPUs it drives; one that differs stops them all, before any waits in NCCL.
+        List<byte[]> ids = NodeLayout.decode(Rendezvous.exchange(layout.env(), layout.gpuCount(),
+                () -> NodeLayout.encode(newIds(count, i -> NcclGroup.newUniqueId())), timeout()), count);
         List<List<ProcessGroup>> groups = new ArrayList<>();
         try {
             for (byte[] id : ids) groups.add(List.copyOf(NcclGroup.initLocal(gpus, layout, id)));

@@ -9,8 +9,8 @@ import java.util.Map;
  * The ranks of a job in which one process drives every GPU of its machine: torchrun's variables
  * describe the processes (RANK = this node, WORLD_SIZE = nodes, one process per node), and GPU
  * {@code i} of node {@code n} is NCCL rank {@code n * localGpus + i} of {@code nodes * localGpus}.
- * Every node must use the same number of GPUs; rank 0 sends its count with the NCCL ids, so a node
- * that differs stops with a message naming both counts.
+ * Every node must use the same number of GPUs: each says its count in its rendezvous hello
+ * ({@link #gpuCount()}), and when one differs rank 0 stops every node with a message naming both counts.
  *
  * @param env       the torchrun variables (RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT)
  * @param localGpus GPUs this process drives
@@ -49,10 +49,15 @@ public record NodeLayout(DistEnv env, int localGpus) {
         return node() * localGpus + i;
     }
 
-    /** What rank 0 serves: its GPU count, then the NCCL unique ids (one per communicator), back to back. */
-    public static byte[] encode(int localGpus, List<byte[]> ids) {
-        ByteBuffer b = ByteBuffer.allocate(8 + ids.size() * NcclGroup.UNIQUE_ID_BYTES);
-        b.putInt(localGpus).putInt(ids.size());
+    /** What every node must agree on before rank 0 hands out the NCCL ids: the GPUs it drives. */
+    public Agreement gpuCount() {
+        return Agreement.of(localGpus, "drives %s GPU(s)", "every node must use the same number (--dist cuda:N)");
+    }
+
+    /** What rank 0 serves: the NCCL unique ids (one per communicator), counted, back to back. */
+    public static byte[] encode(List<byte[]> ids) {
+        ByteBuffer b = ByteBuffer.allocate(4 + ids.size() * NcclGroup.UNIQUE_ID_BYTES);
+        b.putInt(ids.size());
         for (byte[] id : ids) {
             if (id.length != NcclGroup.UNIQUE_ID_BYTES) throw new IllegalArgumentException("an NCCL unique id has " + NcclGroup.UNIQUE_ID_BYTES + " bytes, got " + id.length);
             b.put(id);
@@ -60,15 +65,12 @@ public record NodeLayout(DistEnv env, int localGpus) {
         return b.array();
     }
 
-    /** The ids served by rank 0, after checking that rank 0 drives as many GPUs as this node. */
-    public List<byte[]> decode(byte[] payload, int expectedIds) {
+    /** The ids served by rank 0 (that every node drives as many GPUs was settled in the rendezvous). */
+    public static List<byte[]> decode(byte[] payload, int expectedIds) {
+        if (payload.length < 4) throw new DistConfigException("rank 0 sent " + payload.length + " bytes, not an EVE multi-GPU rendezvous");
         ByteBuffer b = ByteBuffer.wrap(payload);
-        if (payload.length < 8) throw new DistConfigException("rank 0 sent " + payload.length + " bytes, not an EVE multi-GPU rendezvous");
-        int rootGpus = b.getInt(), count = b.getInt();
-        if (rootGpus != localGpus)
-            throw new DistConfigException("node " + node() + " drives " + localGpus + " GPU(s) but node 0 drives " + rootGpus
-                    + ": every node must use the same number (--dist cuda:N)");
-        if (count != expectedIds || payload.length != 8 + count * NcclGroup.UNIQUE_ID_BYTES)
+        int count = b.getInt();
+        if (count != expectedIds || payload.length != 4 + (long) count * NcclGroup.UNIQUE_ID_BYTES)
             throw new DistConfigException("rank 0 sent " + count + " NCCL ids in " + payload.length + " bytes, expected " + expectedIds
                     + " (are all nodes running the same version of eve?)");
         List<byte[]> ids = new ArrayList<>();

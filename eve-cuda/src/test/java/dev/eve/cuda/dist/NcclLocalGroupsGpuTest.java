@@ -14,17 +14,24 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * One process driving every GPU of the machine through {@link NcclGroupProvider} (what {@code --dist all}
  * does): a replica thread per GPU runs a backward whose gradients a {@link GradientReducer} averages
- * while it runs, then gathers unequal row counts. Skipped, with the reason, without two GPUs.
+ * while it runs, then gathers unequal row counts; a group aborted while a rank waits for a peer that
+ * never comes releases that rank. Skipped, with the reason, without two GPUs.
  */
 class NcclLocalGroupsGpuTest {
 
@@ -73,6 +80,41 @@ class NcclLocalGroupsGpuTest {
         } finally {
             pool.shutdownNow();
             for (List<ProcessGroup> g : groups) for (ProcessGroup p : g) p.close();
+        }
+    }
+
+    @Test
+    void abortingATwoRankGroupReleasesARankBlockedInAnAllReduce() throws Exception {
+        List<Device> two = List.of(Device.cuda(0), Device.cuda(1));
+        List<ProcessGroup> group = ProcessGroups.create(two, 1).get(0);
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            // One all-reduce by both ranks connects them, so that the next one only enqueues its kernel.
+            List<Future<?>> first = new ArrayList<>();
+            for (int r = 0; r < 2; r++) {
+                int rank = r;
+                first.add(pool.submit(() -> group.get(rank).barrier()));
+            }
+            for (Future<?> f : first) f.get(120, TimeUnit.SECONDS);
+
+            // Rank 0 all-reduces alone and waits on the host; rank 1 (a replica that failed) never comes.
+            Future<?> blocked = pool.submit(() -> group.get(0).barrier());
+            Thread.sleep(2000);
+            assertFalse(blocked.isDone(), "rank 0 waits for rank 1");
+            // Every member in this process is aborted: NCCL treats an abort as an intra-node collective.
+            for (ProcessGroup member : group) member.abort();
+            ExecutionException e = assertThrows(ExecutionException.class, () -> blocked.get(60, TimeUnit.SECONDS));
+            String message = assertInstanceOf(IllegalStateException.class, e.getCause()).getMessage();
+            assertTrue(message.endsWith("was aborted (a replica failed): it cannot be used again"), message);
+
+            group.get(0).abort();   // idempotent
+            Tensor t = Tensor.full(two.get(0), DType.F32, 1, 4);
+            assertThrows(IllegalStateException.class, () -> group.get(0).allReduce(t, false));
+            assertTrue(((NcclGroup) group.get(1)).isAborted());
+        } finally {
+            pool.shutdownNow();
+            // After the abort NCCL has freed the communicators: close must not destroy them again.
+            for (ProcessGroup p : group) p.close();
         }
     }
 }

@@ -12,7 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The ranks of one process per machine driving all its GPUs, and what rank 0 sends the others. */
+/** The ranks of one process per machine driving all its GPUs, what they agree on, and what rank 0 sends the others. */
 class NodeLayoutTest {
 
     private static Map<String, String> node(int rank, int nodes) {
@@ -47,18 +47,27 @@ class NodeLayoutTest {
     }
 
     @Test
-    void theIdsTravelWithNodeZerosGpuCountWhichEveryNodeMustShare() {
+    void theIdsTravelCountedAndAWrongCountNamesTheVersion() {
         byte[] a = new byte[NcclGroup.UNIQUE_ID_BYTES], b = new byte[NcclGroup.UNIQUE_ID_BYTES];
         a[0] = 1;
         b[127] = 2;
-        byte[] payload = NodeLayout.encode(4, List.of(a, b));
-        List<byte[]> ids = NodeLayout.fromEnv(node(1, 2), 4).decode(payload, 2);
+        byte[] payload = NodeLayout.encode(List.of(a, b));
+        List<byte[]> ids = NodeLayout.decode(payload, 2);
         assertArrayEquals(a, ids.get(0));
         assertArrayEquals(b, ids.get(1));
-        String m = assertThrows(DistConfigException.class, () -> NodeLayout.fromEnv(node(1, 2), 2).decode(payload, 2)).getMessage();
-        assertEquals("node 1 drives 2 GPU(s) but node 0 drives 4: every node must use the same number (--dist cuda:N)", m);
-        assertThrows(DistConfigException.class, () -> NodeLayout.fromEnv(node(1, 2), 4).decode(payload, 3));
-        assertThrows(DistConfigException.class, () -> NodeLayout.fromEnv(node(1, 2), 4).decode(new byte[3], 1));
+        String m = assertThrows(DistConfigException.class, () -> NodeLayout.decode(payload, 3)).getMessage();
+        assertEquals("rank 0 sent 2 NCCL ids in 260 bytes, expected 3 (are all nodes running the same version of eve?)", m);
+        assertThrows(DistConfigException.class, () -> NodeLayout.decode(new byte[3], 1));
+        assertThrows(IllegalArgumentException.class, () -> NodeLayout.encode(List.of(new byte[5])));
+    }
+
+    @Test
+    void everyNodeMustAgreeOnItsGpuCountInTheRendezvous() {
+        Agreement mine = NodeLayout.fromEnv(node(0, 2), 4).gpuCount();
+        assertEquals("4", mine.value());
+        assertEquals(null, mine.differenceFrom(1, NodeLayout.fromEnv(node(1, 2), 4).gpuCount().value()));
+        assertEquals("rank 1 drives 2 GPU(s) but rank 0 drives 4 GPU(s): every node must use the same number (--dist cuda:N)",
+                mine.differenceFrom(1, NodeLayout.fromEnv(node(1, 2), 2).gpuCount().value()));
     }
 
     @Test

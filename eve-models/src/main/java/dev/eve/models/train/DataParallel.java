@@ -19,6 +19,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.IntFunction;
 import java.util.function.Supplier;
 
@@ -56,6 +57,8 @@ public final class DataParallel<M extends Module> implements AutoCloseable {
     private final List<ThreadGroup> threadGroups = new ArrayList<>();
     private final List<GradientReducer> reducers = new ArrayList<>();
     private final ExecutorService pool;
+    /** The first failure of a replica in the current {@link #onEveryReplica} call: the one reported. */
+    private final AtomicReference<Throwable> firstFailure = new AtomicReference<>();
 
     /** {@code count} replicas on the master's device; {@code factory} builds an uninitialised copy (weights come from the master). */
     public DataParallel(M master, Supplier<M> factory, int count) {
@@ -166,7 +169,8 @@ public final class DataParallel<M extends Module> implements AutoCloseable {
     /**
      * Runs forward and backward on every replica (replica r with its own generator
      * {@code generators[r]} for dropout and routing noise), then leaves the averaged gradients on
-     * the master. Returns each replica's loss value.
+     * the master. Returns each replica's loss value. When a replica fails, its error is thrown (once
+     * the others have stopped) and the groups are aborted: this DataParallel cannot be used again.
      */
     public double[] forwardBackward(ReplicaLoss<M> loss, Generator[] generators) {
         for (M m : replicas) m.zeroGrad();
@@ -183,6 +187,8 @@ public final class DataParallel<M extends Module> implements AutoCloseable {
                 reducer.finish();
                 return v;
             } catch (RuntimeException | Error e) {
+                // Abort first: abandoning waits for this replica's buckets, which may wait for peers.
+                replicaFailed(e);
                 reducer.abandon();
                 throw e;
             }
@@ -239,40 +245,63 @@ public final class DataParallel<M extends Module> implements AutoCloseable {
     }
 
     /**
-     * Runs {@code task(r)} for every replica at once, replica 0 on this thread; when one fails, the
-     * thread groups are aborted (so that the others do not wait for it forever) and its error is thrown.
+     * Runs {@code task(r)} for every replica at once, replica 0 on this thread. A replica that fails
+     * aborts the groups at once, from its own thread, so that the others, blocked in a collective that
+     * waits for it or about to call one, fail now instead of waiting for it forever; the first
+     * failure is thrown once every replica has stopped (the others' are only the abort's echo).
      */
     private <T> List<T> onEveryReplica(IntFunction<Callable<T>> task) {
         int n = replicas.size();
+        firstFailure.set(null);
         List<Future<T>> futures = new ArrayList<>();
-        for (int r = 1; r < n; r++) futures.add(pool.submit(task.apply(r)));
+        for (int r = 1; r < n; r++) futures.add(pool.submit(abortingOnFailure(task.apply(r))));
         List<T> results = new ArrayList<>(Collections.nCopies(n, null));
-        Throwable failure = null;
         try {
-            results.set(0, task.apply(0).call());
+            results.set(0, abortingOnFailure(task.apply(0)).call());
         } catch (Exception | Error e) {
-            failure = e;
-            abort();
+            // recorded by abortingOnFailure
         }
         for (int r = 1; r < n; r++) {
             try {
                 results.set(r, futures.get(r - 1).get());
             } catch (ExecutionException e) {
-                if (failure == null) failure = e.getCause();
-                abort();
+                // recorded by abortingOnFailure
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                if (failure == null) failure = e;
+                replicaFailed(e);
             }
         }
+        Throwable failure = firstFailure.get();
         if (failure instanceof RuntimeException re) throw re;
         if (failure instanceof Error err) throw err;
         if (failure != null) throw new IllegalStateException(failure);
         return results;
     }
 
+    private <T> Callable<T> abortingOnFailure(Callable<T> task) {
+        return () -> {
+            try {
+                return task.call();
+            } catch (Exception | Error e) {
+                replicaFailed(e);
+                throw e;
+            }
+        };
+    }
+
+    /** Records {@code e} when it is the first failure, before aborting, so that the peers' echoes of the abort are not taken for it. */
+    private void replicaFailed(Throwable e) {
+        if (firstFailure.compareAndSet(null, e)) abort();
+    }
+
+    /**
+     * Aborts every group the replicas use, the model's and the gradients', whether thread groups or
+     * the device type's (NCCL's): each member's abort ends its whole group for threads, and NCCL
+     * needs every member in this process aborted.
+     */
     private void abort() {
-        for (ThreadGroup g : threadGroups) g.abort();
+        for (ProcessGroup g : modelGroup) g.abort();
+        for (ProcessGroup g : gradientGroup) g.abort();
     }
 
     @Override

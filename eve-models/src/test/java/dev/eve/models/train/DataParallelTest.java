@@ -8,6 +8,7 @@ import dev.eve.models.config.MoeParams;
 import dev.eve.models.eve.Mode;
 import dev.eve.models.eve.heads.RetrievalModel;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 import dev.eve.core.dist.ThreadGroup;
 import dev.eve.core.autograd.NoGrad;
@@ -21,12 +22,15 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static dev.eve.core.testing.TensorAssert.assertClose;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Two replicas on halves of a batch give the gradients of one model on the whole batch. */
@@ -256,5 +260,50 @@ class DataParallelTest {
         IllegalArgumentException twice = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                 () -> new DataParallel<>(master, () -> new RetrievalModel(c, null), List.of(Device.CPU, d1, d1)));
         assertTrue(twice.getMessage().startsWith("replicas either share the master's device or each have their own"), twice.getMessage());
+    }
+
+    /**
+     * Replica 1 throws in the middle of its backward, after the others have started waiting for its
+     * gradients: the step must fail at once with replica 1's own error (it used to wait for the
+     * thread groups' ten-minute timeout, and forever on devices whose groups it did not abort), and
+     * the aborted groups make the next step fail at once too.
+     */
+    private static void failsPromptlyWithTheFailedReplicasError(DataParallel<RetrievalModel> dp, Device d0, Device d1) {
+        Batch batch = Batch.random(11);
+        dp.train(false);
+        IllegalStateException broken = new IllegalStateException("replica 1 broke in the middle of its backward");
+        AtomicInteger ready = new AtomicInteger();
+        for (Tensor p : dp.replicas().get(1).parameters())
+            p.registerGradReadyHook(t -> {
+                if (ready.incrementAndGet() == 10) throw broken;   // ten gradients in: mid-backward
+            });
+        DataParallel.ReplicaLoss<RetrievalModel> loss = (m, rank, group) -> batch.loss(m, rank, group, rank == 0 ? d0 : d1);
+        assertSame(broken, assertThrows(IllegalStateException.class, () -> dp.forwardBackward(loss, generators())));
+        assertTrue(ready.get() >= 10);
+        IllegalStateException next = assertThrows(IllegalStateException.class, () -> dp.forwardBackward(loss, generators()));
+        assertEquals("the replicas' group was aborted (a replica failed): it cannot be used again", next.getMessage());
+    }
+
+    @Test
+    @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aThreadReplicaThatFailsMidBackwardFailsTheStepAtOnce() {
+        EveConfig c = config();
+        RetrievalModel master = new RetrievalModel(c, new Generator(9));
+        try (DataParallel<RetrievalModel> dp = new DataParallel<>(master, () -> new RetrievalModel(c, null), 2)) {
+            failsPromptlyWithTheFailedReplicasError(dp, Device.CPU, Device.CPU);
+        }
+    }
+
+    @Test
+    @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aReplicaOnAnotherDeviceThatFailsMidBackwardFailsTheStepAtOnce() {
+        EveConfig c = config();
+        Device d0 = new Device(FakeDevice.TYPE, 0), d1 = new Device(FakeDevice.TYPE, 1);
+        RetrievalModel master = new RetrievalModel(c, new Generator(9));
+        master.to(d0);
+        // Groups from the fake device's provider, not DataParallel's own: they used to be left un-aborted.
+        try (DataParallel<RetrievalModel> dp = new DataParallel<>(master, () -> new RetrievalModel(c, null), List.of(d0, d1))) {
+            failsPromptlyWithTheFailedReplicasError(dp, d0, d1);
+        }
     }
 }
