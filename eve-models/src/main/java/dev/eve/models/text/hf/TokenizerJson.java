@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.eve.models.text.TokenizerException;
 import dev.eve.models.text.TokenizerFormatException;
 import dev.eve.models.text.hf.core.Pattern;
 import dev.eve.models.text.hf.core.SplitBehavior;
