@@ -45,11 +45,13 @@ public final class EveDemo {
          * NLVR2 statements of the one family ({@link StatementType#COLOUR_SIDE}) a model this small learns
          * in a few hundred steps, twice as many of them (each is one statement over a fresh image pair).
          * The harder families (counts, comparisons, shape-and-colour conjunctions) stay at chance at this
-         * size, and mixed in they keep the easy one from being learnt as well.
+         * size, and mixed in they keep the easy one from being learnt as well. NLVR2 gets 6 epochs: its
+         * accuracy takes off after a number of steps that varies with the seed, and at 4 it ended
+         * between 0.58 and 0.63 over three seeds.
          */
         public static Config defaults(Path out) {
             Settings data = Settings.defaults().withStatementTypes(EnumSet.of(StatementType.COLOUR_SIDE)).withNlvr(2048, 256);
-            return new Config(out, data, 42, 15, 2, 3, 4, Map.of());
+            return new Config(out, data, 42, 15, 2, 3, 6, Map.of());
         }
     }
 
