@@ -20,13 +20,22 @@ record JpegHeader(int components, int adobeTransform, boolean hasIccProfile) {
         return components == 4 && adobeTransform != NO_ADOBE && adobeTransform != 0;
     }
 
+    /**
+     * Where the next marker starts at or after {@code i}: bytes that are not 0xFF before a marker are
+     * skipped, as libjpeg does ("extraneous bytes before marker", a warning) and TwelveMonkeys too, so
+     * that no segment the decoder will read is missed here.
+     */
+    private static int nextMarker(byte[] d, int i) {
+        while (i < d.length && (d[i] & 0xFF) != 0xFF) i++;
+        return i;
+    }
+
     /** Scans the markers; a malformed header gives whatever was found (the decoder reports the error). */
     static JpegHeader parse(byte[] d) {
         int components = 0, transform = NO_ADOBE;
         boolean icc = false;
         int i = 2;
-        while (i + 3 < d.length) {
-            if ((d[i] & 0xFF) != 0xFF) break;
+        while ((i = nextMarker(d, i)) + 3 < d.length) {
             int marker = d[i + 1] & 0xFF;
             if (marker == 0xFF) { // fill byte
                 i++;
@@ -48,13 +57,19 @@ record JpegHeader(int components, int adobeTransform, boolean hasIccProfile) {
         return new JpegHeader(components, transform, icc);
     }
 
-    /** A copy of the file without its APP2 ICC_PROFILE segments (Pillow never applies them). */
+    /**
+     * A copy of the file without its APP2 ICC_PROFILE segments (Pillow never applies them, and
+     * TwelveMonkeys would allocate whatever size a profile's header claims before reading it).
+     */
     static byte[] withoutIccProfile(byte[] d) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(d.length);
         out.write(d, 0, 2);
         int i = 2;
         while (i + 3 < d.length) {
-            if ((d[i] & 0xFF) != 0xFF) break;
+            int next = nextMarker(d, i);
+            out.write(d, i, next - i);   // extraneous bytes stay: the decoder warns about them as before
+            i = next;
+            if (i + 3 >= d.length) break;
             int marker = d[i + 1] & 0xFF;
             if (marker == 0xFF || marker == 0xD8 || marker == 0x01 || (marker >= 0xD0 && marker <= 0xD7)) {
                 int n = marker == 0xFF ? 1 : 2;

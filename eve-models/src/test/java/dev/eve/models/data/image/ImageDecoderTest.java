@@ -65,6 +65,19 @@ class ImageDecoderTest {
         assertFalse(JpegHeader.parse(stripped).hasIccProfile());
         assertTrue(stripped.length < icc.length);
         assertEquals(icc[icc.length - 1], stripped[stripped.length - 1]);
+
+        // Garbage before a marker (libjpeg skips it with a warning): the profile behind it is still
+        // found and removed, and the garbage is kept.
+        byte[] garbled = new byte[icc.length + 3];
+        System.arraycopy(icc, 0, garbled, 0, 2);
+        garbled[2] = 0x2f;
+        garbled[3] = 0x2f;
+        garbled[4] = 0x00;
+        System.arraycopy(icc, 2, garbled, 5, icc.length - 2);
+        assertTrue(JpegHeader.parse(garbled).hasIccProfile());
+        byte[] garbledStripped = JpegHeader.withoutIccProfile(garbled);
+        assertFalse(JpegHeader.parse(garbledStripped).hasIccProfile());
+        assertEquals(stripped.length + 3, garbledStripped.length);
     }
 
     @Test
