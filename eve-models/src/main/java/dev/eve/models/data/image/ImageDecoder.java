@@ -87,8 +87,9 @@ public final class ImageDecoder {
         JpegHeader jpeg = null;
         if (format == Format.JPEG) {
             jpeg = JpegHeader.parse(data);
-            // Pillow ignores embedded ICC profiles; TwelveMonkeys would colour-convert with them.
-            if (jpeg.hasIccProfile()) data = JpegHeader.withoutIccProfile(data);
+            // Pillow ignores embedded ICC profiles; TwelveMonkeys would colour-convert with them (and
+            // looks for them past the header too, between scans).
+            data = JpegHeader.withoutIccProfile(data);
         }
         try (ImageInputStream in = new ByteArrayImageInputStream(data)) {
             ImageReader reader = format.reader(in);

@@ -21,70 +21,93 @@ record JpegHeader(int components, int adobeTransform, boolean hasIccProfile) {
     }
 
     /**
-     * Where the next marker starts at or after {@code i}: bytes that are not 0xFF before a marker are
-     * skipped, as libjpeg does ("extraneous bytes before marker", a warning) and TwelveMonkeys too, so
-     * that no segment the decoder will read is missed here.
+     * Where the next marker starts at or after {@code i}, as libjpeg's {@code next_marker} finds it:
+     * bytes other than 0xFF are skipped ("extraneous bytes before marker", a warning), as are fill
+     * bytes (0xFF 0xFF) and stuffed zeros (0xFF 0x00, which is also how entropy-coded data escapes
+     * 0xFF), so that no segment the decoder will read is missed here. {@code d.length} when none.
      */
     private static int nextMarker(byte[] d, int i) {
-        while (i < d.length && (d[i] & 0xFF) != 0xFF) i++;
-        return i;
+        while (i + 1 < d.length) {
+            if ((d[i] & 0xFF) != 0xFF) {
+                i++;
+                continue;
+            }
+            int next = d[i + 1] & 0xFF;
+            if (next == 0xFF) i++;
+            else if (next == 0x00) i += 2;
+            else return i;
+        }
+        return d.length;
     }
 
-    /** Scans the markers; a malformed header gives whatever was found (the decoder reports the error). */
+    /** Markers without a length: SOI, TEM, RST0..7, EOI. */
+    private static boolean standalone(int marker) {
+        return marker == 0xD8 || marker == 0x01 || (marker >= 0xD0 && marker <= 0xD7) || marker == 0xD9;
+    }
+
+    private static boolean isIcc(byte[] d, int i, int end) {
+        return (d[i + 1] & 0xFF) == 0xE2 && startsWith(d, i + 4, end, "ICC_PROFILE\0");
+    }
+
+    /** Scans the markers up to the first SOS; a malformed header gives whatever was found (the decoder reports the error). */
     static JpegHeader parse(byte[] d) {
         int components = 0, transform = NO_ADOBE;
         boolean icc = false;
         int i = 2;
         while ((i = nextMarker(d, i)) + 3 < d.length) {
             int marker = d[i + 1] & 0xFF;
-            if (marker == 0xFF) { // fill byte
-                i++;
-                continue;
-            }
-            if (marker == 0xD8 || marker == 0x01 || (marker >= 0xD0 && marker <= 0xD7)) {
+            if (marker == 0xDA || marker == 0xD9) break; // start of scan / end of image
+            if (standalone(marker)) {
                 i += 2;
                 continue;
             }
-            if (marker == 0xDA || marker == 0xD9) break; // start of scan / end of image
             int length = ((d[i + 2] & 0xFF) << 8) | (d[i + 3] & 0xFF);
             int payload = i + 4, end = i + 2 + length;
             if (length < 2 || end > d.length) break;
             if (isSof(marker) && payload + 5 < end) components = d[payload + 5] & 0xFF;
             if (marker == 0xEE && startsWith(d, payload, end, "Adobe") && payload + 11 < end) transform = d[payload + 11] & 0xFF;
-            if (marker == 0xE2 && startsWith(d, payload, end, "ICC_PROFILE\0")) icc = true;
+            if (isIcc(d, i, end)) icc = true;
             i = end;
         }
         return new JpegHeader(components, transform, icc);
     }
 
     /**
-     * A copy of the file without its APP2 ICC_PROFILE segments (Pillow never applies them, and
-     * TwelveMonkeys would allocate whatever size a profile's header claims before reading it).
+     * The file without its APP2 ICC_PROFILE segments, wherever they are (between scans too), or
+     * {@code d} itself when it has none. Pillow never applies them, and TwelveMonkeys would allocate
+     * whatever size a profile's header claims before reading it. A profile segment cut off by the end
+     * of the file is dropped with the rest of the file; everything else is copied byte for byte.
      */
     static byte[] withoutIccProfile(byte[] d) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(d.length);
-        out.write(d, 0, 2);
+        out.write(d, 0, Math.min(2, d.length));
+        boolean removed = false;
         int i = 2;
-        while (i + 3 < d.length) {
+        while (i < d.length) {
             int next = nextMarker(d, i);
-            out.write(d, i, next - i);   // extraneous bytes stay: the decoder warns about them as before
+            out.write(d, i, next - i);   // extraneous bytes and entropy-coded data, untouched
             i = next;
-            if (i + 3 >= d.length) break;
-            int marker = d[i + 1] & 0xFF;
-            if (marker == 0xFF || marker == 0xD8 || marker == 0x01 || (marker >= 0xD0 && marker <= 0xD7)) {
-                int n = marker == 0xFF ? 1 : 2;
-                out.write(d, i, n);
-                i += n;
+            if (i + 1 >= d.length) break;
+            if (standalone(d[i + 1] & 0xFF)) {
+                out.write(d, i, 2);
+                i += 2;
                 continue;
             }
-            if (marker == 0xDA || marker == 0xD9) break;
+            if (i + 3 >= d.length) break;
             int length = ((d[i + 2] & 0xFF) << 8) | (d[i + 3] & 0xFF);
             int end = i + 2 + length;
+            if (isIcc(d, i, Math.min(end, d.length))) {
+                removed = true;
+                if (end > d.length) return out.toByteArray(); // a cut-off profile: nothing after it to keep
+                i = end;
+                continue;
+            }
             if (length < 2 || end > d.length) break;
-            if (!(marker == 0xE2 && startsWith(d, i + 4, end, "ICC_PROFILE\0"))) out.write(d, i, end - i);
+            out.write(d, i, end - i);
             i = end;
         }
-        out.write(d, i, d.length - i); // the scans and everything after, untouched
+        if (!removed) return d;
+        out.write(d, i, d.length - i);
         return out.toByteArray();
     }
 
