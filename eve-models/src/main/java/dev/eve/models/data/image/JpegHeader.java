@@ -106,8 +106,30 @@ record JpegHeader(int components, int adobeTransform, boolean hasIccProfile) {
             out.write(d, i, end - i);
             i = end;
         }
-        if (!removed) return d;
-        out.write(d, i, d.length - i);
+        if (removed) out.write(d, i, d.length - i);
+        return withoutStrayIccSegments(removed ? out.toByteArray() : d);
+    }
+
+    /**
+     * Removes every {@code FF E2 len "ICC_PROFILE\0"} byte run the marker walk did not reach (it stops at
+     * a malformed segment; TwelveMonkeys reads on). The run cannot occur inside entropy-coded data,
+     * where 0xFF is always followed by 0x00 or a restart marker, so searching the raw bytes is safe.
+     */
+    private static byte[] withoutStrayIccSegments(byte[] d) {
+        ByteArrayOutputStream out = null;
+        int copied = 0;
+        for (int i = 0; i + 3 < d.length; i++) {
+            if ((d[i] & 0xFF) != 0xFF || !isIcc(d, i, d.length)) continue;
+            int length = ((d[i + 2] & 0xFF) << 8) | (d[i + 3] & 0xFF);
+            // at least the length field and the identifier, even when the length claims less
+            int end = Math.min(d.length, i + 2 + Math.max(length, 2 + "ICC_PROFILE\0".length()));
+            if (out == null) out = new ByteArrayOutputStream(d.length);
+            out.write(d, copied, i - copied);
+            copied = end;
+            i = end - 1;
+        }
+        if (out == null) return d;
+        out.write(d, copied, d.length - copied);
         return out.toByteArray();
     }
 
