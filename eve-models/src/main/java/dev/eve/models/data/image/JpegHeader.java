@@ -5,7 +5,8 @@ import java.io.ByteArrayOutputStream;
 /**
  * What libjpeg (and so Pillow) decides from a JPEG's markers before decoding: the number of
  * components (from the SOF segment), the Adobe APP14 transform, and whether ICC profile segments
- * (APP2 {@code ICC_PROFILE}) are present. Only the header is scanned, up to the first SOS.
+ * (APP2 {@code ICC_PROFILE}) are present, from the header up to the first SOS; and the file without
+ * its ICC profiles, wherever they are.
  */
 record JpegHeader(int components, int adobeTransform, boolean hasIccProfile) {
 
@@ -45,8 +46,12 @@ record JpegHeader(int components, int adobeTransform, boolean hasIccProfile) {
         return marker == 0xD8 || marker == 0x01 || (marker >= 0xD0 && marker <= 0xD7) || marker == 0xD9;
     }
 
+    /**
+     * An APP2 segment whose identifier starts with {@code ICC_PROFILE}: the NUL after it is not
+     * required, since TwelveMonkeys does not require it either.
+     */
     private static boolean isIcc(byte[] d, int i, int end) {
-        return (d[i + 1] & 0xFF) == 0xE2 && startsWith(d, i + 4, end, "ICC_PROFILE\0");
+        return (d[i + 1] & 0xFF) == 0xE2 && startsWith(d, i + 4, end, "ICC_PROFILE");
     }
 
     /** Scans the markers up to the first SOS; a malformed header gives whatever was found (the decoder reports the error). */
@@ -111,7 +116,7 @@ record JpegHeader(int components, int adobeTransform, boolean hasIccProfile) {
     }
 
     /**
-     * Removes every {@code FF E2 len "ICC_PROFILE\0"} byte run the marker walk did not reach (it stops at
+     * Removes every {@code FF E2 len "ICC_PROFILE"} byte run the marker walk did not reach (it stops at
      * a malformed segment; TwelveMonkeys reads on). The run cannot occur inside entropy-coded data,
      * where 0xFF is always followed by 0x00 or a restart marker, so searching the raw bytes is safe.
      */
@@ -122,7 +127,7 @@ record JpegHeader(int components, int adobeTransform, boolean hasIccProfile) {
             if ((d[i] & 0xFF) != 0xFF || !isIcc(d, i, d.length)) continue;
             int length = ((d[i + 2] & 0xFF) << 8) | (d[i + 3] & 0xFF);
             // at least the length field and the identifier, even when the length claims less
-            int end = Math.min(d.length, i + 2 + Math.max(length, 2 + "ICC_PROFILE\0".length()));
+            int end = Math.min(d.length, i + 2 + Math.max(length, 2 + "ICC_PROFILE".length()));
             if (out == null) out = new ByteArrayOutputStream(d.length);
             out.write(d, copied, i - copied);
             copied = end;
