@@ -84,6 +84,11 @@ public final class ImageDecoder {
     public RgbImage decode(byte[] data, Path name) {
         if (data.length == 0) throw new ImageDecodeException(name, "empty file (0 bytes)");
         Format format = Format.sniff(data);
+        // Pillow wants FF D8 FF for a JPEG and identifies nothing else by FF D8; ImageIO's JPEG readers
+        // take any FF D8, and would do so past the ICC stripping below (a profile's claimed size is
+        // allocated before anything fails).
+        if (format == Format.OTHER && data.length >= 2 && (data[0] & 0xFF) == 0xFF && (data[1] & 0xFF) == 0xD8)
+            throw new ImageDecodeException(name, "not a recognised image format (a JPEG start, FF D8, without a marker after it)");
         JpegHeader jpeg = null;
         if (format == Format.JPEG) {
             jpeg = JpegHeader.parse(data);

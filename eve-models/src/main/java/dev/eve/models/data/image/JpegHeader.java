@@ -5,8 +5,8 @@ import java.io.ByteArrayOutputStream;
 /**
  * What libjpeg (and so Pillow) decides from a JPEG's markers before decoding: the number of
  * components (from the SOF segment), the Adobe APP14 transform, and whether ICC profile segments
- * (APP2 {@code ICC_PROFILE}) are present, from the header up to the first SOS; and the file without
- * its ICC profiles, wherever they are.
+ * (APP2 {@code ICC_PROFILE}) are present, from the header up to the first SOS; and the file with
+ * its ICC profiles made unrecognisable, wherever they are.
  */
 record JpegHeader(int components, int adobeTransform, boolean hasIccProfile) {
 
@@ -77,65 +77,29 @@ record JpegHeader(int components, int adobeTransform, boolean hasIccProfile) {
         return new JpegHeader(components, transform, icc);
     }
 
-    /**
-     * The file without its APP2 ICC_PROFILE segments, wherever they are (between scans too), or
-     * {@code d} itself when it has none. Pillow never applies them, and TwelveMonkeys would allocate
-     * whatever size a profile's header claims before reading it. A profile segment cut off by the end
-     * of the file is dropped with the rest of the file; everything else is copied byte for byte.
-     */
-    static byte[] withoutIccProfile(byte[] d) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(d.length);
-        out.write(d, 0, Math.min(2, d.length));
-        boolean removed = false;
-        int i = 2;
-        while (i < d.length) {
-            int next = nextMarker(d, i);
-            out.write(d, i, next - i);   // extraneous bytes and entropy-coded data, untouched
-            i = next;
-            if (i + 1 >= d.length) break;
-            if (standalone(d[i + 1] & 0xFF)) {
-                out.write(d, i, 2);
-                i += 2;
-                continue;
-            }
-            if (i + 3 >= d.length) break;
-            int length = ((d[i + 2] & 0xFF) << 8) | (d[i + 3] & 0xFF);
-            int end = i + 2 + length;
-            if (isIcc(d, i, Math.min(end, d.length))) {
-                removed = true;
-                if (end > d.length) return out.toByteArray(); // a cut-off profile: nothing after it to keep
-                i = end;
-                continue;
-            }
-            if (length < 2 || end > d.length) break;
-            out.write(d, i, end - i);
-            i = end;
-        }
-        if (removed) out.write(d, i, d.length - i);
-        return withoutStrayIccSegments(removed ? out.toByteArray() : d);
-    }
+    /** The 11 bytes that identify an ICC profile segment, and what they become. */
+    private static final byte[] ICC = "ICC_PROFILE".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    private static final byte[] NOT_ICC = "ICC_IGNORED".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
     /**
-     * Removes every {@code FF E2 len "ICC_PROFILE"} byte run the marker walk did not reach (it stops at
-     * a malformed segment; TwelveMonkeys reads on). The run cannot occur inside entropy-coded data,
-     * where 0xFF is always followed by 0x00 or a restart marker, so searching the raw bytes is safe.
+     * The file with every ICC profile made unrecognisable, or {@code d} itself when it has none: each
+     * {@code ICC_PROFILE} identifier, wherever it is, is renamed in place. Pillow never applies
+     * embedded profiles, so TwelveMonkeys must not see one: it would colour-convert with it, and from
+     * a malformed file it allocates whatever size the profile's header claims (fuzzing found four
+     * ways to reach that past a marker walk: garbage before a marker, stuffed zeros, a bad segment,
+     * a profile between scans). Renaming, unlike cutting segments out, keeps every length and offset
+     * valid, so it is safe anywhere: an EXIF thumbnail stays a valid JPEG, and entropy-coded data
+     * cannot hold these bytes except by a 2^-88 chance.
      */
-    private static byte[] withoutStrayIccSegments(byte[] d) {
-        ByteArrayOutputStream out = null;
-        int copied = 0;
-        for (int i = 0; i + 3 < d.length; i++) {
-            if ((d[i] & 0xFF) != 0xFF || !isIcc(d, i, d.length)) continue;
-            int length = ((d[i + 2] & 0xFF) << 8) | (d[i + 3] & 0xFF);
-            // at least the length field and the identifier, even when the length claims less
-            int end = Math.min(d.length, i + 2 + Math.max(length, 2 + "ICC_PROFILE".length()));
-            if (out == null) out = new ByteArrayOutputStream(d.length);
-            out.write(d, copied, i - copied);
-            copied = end;
-            i = end - 1;
+    static byte[] withoutIccProfile(byte[] d) {
+        byte[] out = d;
+        for (int i = 0; i + ICC.length <= d.length; i++) {
+            if (d[i] != ICC[0] || !java.util.Arrays.equals(d, i, i + ICC.length, ICC, 0, ICC.length)) continue;
+            if (out == d) out = d.clone();
+            System.arraycopy(NOT_ICC, 0, out, i, NOT_ICC.length);
+            i += ICC.length - 1;
         }
-        if (out == null) return d;
-        out.write(d, copied, d.length - copied);
-        return out.toByteArray();
+        return out;
     }
 
     private static boolean isSof(int m) {

@@ -63,11 +63,16 @@ class ImageDecoderTest {
         assertEquals(new JpegHeader(3, JpegHeader.NO_ADOBE, true), JpegHeader.parse(icc));
         byte[] stripped = JpegHeader.withoutIccProfile(icc);
         assertFalse(JpegHeader.parse(stripped).hasIccProfile());
-        assertTrue(stripped.length < icc.length);
-        assertEquals(icc[icc.length - 1], stripped[stripped.length - 1]);
+        // Renamed in place: same length, and only the identifier's bytes differ.
+        assertEquals(icc.length, stripped.length);
+        int differing = 0;
+        for (int i = 0; i < icc.length; i++) if (icc[i] != stripped[i]) differing++;
+        assertTrue(differing > 0 && differing <= 7 * 4, "bytes changed: " + differing);
+        byte[] plain = Files.readAllBytes(ODD.resolve("gray.jpg"));
+        assertTrue(plain == JpegHeader.withoutIccProfile(plain), "a file without a profile is returned as it is");
 
-        // Garbage before a marker (libjpeg skips it with a warning): the profile behind it is still
-        // found and removed, and the garbage is kept.
+        // Garbage before a marker (libjpeg skips it with a warning): the header scan still finds the
+        // profile behind it.
         byte[] garbled = new byte[icc.length + 3];
         System.arraycopy(icc, 0, garbled, 0, 2);
         garbled[2] = 0x2f;
@@ -75,9 +80,15 @@ class ImageDecoderTest {
         garbled[4] = 0x00;
         System.arraycopy(icc, 2, garbled, 5, icc.length - 2);
         assertTrue(JpegHeader.parse(garbled).hasIccProfile());
-        byte[] garbledStripped = JpegHeader.withoutIccProfile(garbled);
-        assertFalse(JpegHeader.parse(garbledStripped).hasIccProfile());
-        assertEquals(stripped.length + 3, garbledStripped.length);
+        assertFalse(JpegHeader.parse(JpegHeader.withoutIccProfile(garbled)).hasIccProfile());
+    }
+
+    @Test
+    void aJpegStartWithoutAMarkerIsNoImageAsForPillow() {
+        byte[] d = {(byte) 0xFF, (byte) 0xD8, 0x00, (byte) 0xFF, (byte) 0xE2, 0x00, 0x10, 'I', 'C', 'C', '_'};
+        ImageDecodeException e = assertThrows(ImageDecodeException.class,
+                () -> ImageDecoder.standard().decode(d, java.nio.file.Path.of("odd.jpg")));
+        assertTrue(e.getMessage().contains("odd.jpg") && e.getMessage().contains("not a recognised image format"), e.getMessage());
     }
 
     @Test
