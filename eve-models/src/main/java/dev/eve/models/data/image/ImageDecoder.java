@@ -31,8 +31,8 @@ import java.util.Locale;
  *   <li>Pixels follow {@code convert('RGB')} (see {@link RgbConversion}): grey is replicated,
  *       alpha dropped without compositing, palettes looked up ignoring transparency. The EXIF
  *       orientation is NOT applied (Pillow's {@code Image.open} does not).</li>
- *   <li>JPEG colour as libjpeg + Pillow: embedded ICC profiles are ignored (their APP2 segments are
- *       dropped before decoding, otherwise TwelveMonkeys would colour-convert); 4-component JPEGs
+ *   <li>JPEG colour as libjpeg + Pillow: embedded ICC profiles are ignored (their identifiers are
+ *       renamed before decoding, otherwise TwelveMonkeys would colour-convert); 4-component JPEGs
  *       are read as raw samples and converted as Pillow does (YCCK to CMYK with libjpeg's tables,
  *       Pillow's unconditional inversion, {@code cmyk2rgb}), not through a CMYK profile.</li>
  *   <li>Decompression bombs: the size is read from the header first and an image of more than
