@@ -1,7 +1,5 @@
 package dev.eve.models.data.image;
 
-import java.io.ByteArrayOutputStream;
-
 /**
  * What libjpeg (and so Pillow) decides from a JPEG's markers before decoding: the number of
  * components (from the SOF segment), the Adobe APP14 transform, and whether ICC profile segments
